@@ -1,0 +1,5 @@
+"""Placeholder until this page's issue lands."""
+import streamlit as st
+
+st.title("training")
+st.info("This page is being built.")

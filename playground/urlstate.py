@@ -1,0 +1,104 @@
+"""Parse a page's URL query parameters into typed values, falling back to defaults.
+
+Pages put their shareable state (logits, learning rate, ...) in the URL. Anything can
+arrive there, so each parameter has a parser that raises ``ValueError`` on bad input;
+``parse_params`` turns such failures into the default plus a readable warning.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_PARAM_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One URL parameter: its key, default, parser (str -> value) and formatter (value -> str)."""
+
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    format: Callable[[Any], str] = str
+
+
+def parse_params(raw: Mapping[str, str], specs: list[ParamSpec]) -> tuple[dict[str, Any], list[str]]:
+    """Return ``({key: value}, warnings)``; absent keys take defaults, invalid ones warn."""
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    for spec in specs:
+        values[spec.key] = spec.default
+        if spec.key not in raw:
+            continue
+        text = str(raw[spec.key])
+        try:
+            if len(text) > MAX_PARAM_CHARS:
+                raise ValueError(f"it is {len(text)} characters long")
+            values[spec.key] = spec.parse(text)
+        except (ValueError, TypeError, OverflowError) as err:
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            warnings.append(
+                f"Ignored URL parameter `{spec.key}={shown}` ({err}); "
+                f"using the default {spec.format(spec.default)}."
+            )
+    return values, warnings
+
+
+def finite_float(lo: float, hi: float) -> Callable[[str], float]:
+    """Parser for a finite float in ``[lo, hi]``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        if not lo <= value <= hi:
+            raise ValueError(f"outside {lo:g} to {hi:g}")
+        return value
+
+    return parse
+
+
+def bounded_int(lo: int, hi: int) -> Callable[[str], int]:
+    """Parser for a whole number in ``[lo, hi]``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise ValueError("not a whole number") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"outside {lo} to {hi}")
+        return value
+
+    return parse
+
+
+def boolean(text: str) -> bool:
+    """Parser for on/off flags: 1/0, true/false, yes/no, on/off."""
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("not true/false")
+
+
+def format_boolean(value: bool) -> str:
+    """Formatter matching ``boolean``."""
+    return "1" if value else "0"
+
+
+def one_of(options: list[str]) -> Callable[[str], str]:
+    """Parser accepting only the given option strings."""
+
+    def parse(text: str) -> str:
+        if text not in options:
+            raise ValueError(f"not one of {', '.join(options)}")
+        return text
+
+    return parse

@@ -1,0 +1,42 @@
+"""Helpers for driving the Streamlit app in chromium: waiting for reruns, spotting errors, screenshots."""
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
+ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-quic",
+]
+
+
+def wait_for_app_run(page, timeout: float = 30_000) -> None:
+    """Wait until the app is connected and the script is not running."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    page.wait_for_timeout(150)  # let the last deltas paint
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+
+
+def open_page(page, app_url: str, path: str = "", query: str = "") -> None:
+    """Navigate to a page of the app (``path`` like "softmax") and wait for its first run."""
+    url = f"{app_url}/{path}" + (f"?{query}" if query else "")
+    page.goto(url)
+    wait_for_app_run(page)
+
+
+def assert_no_exception(page) -> None:
+    """Fail if Streamlit rendered any exception element."""
+    count = page.locator("[data-testid='stException']").count()
+    assert count == 0, page.locator("[data-testid='stException']").first.inner_text()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/screenshots/."""
+    path = ARTIFACTS_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
