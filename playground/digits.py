@@ -1,0 +1,147 @@
+"""The Digit canvas models and the drawing-to-probabilities pipeline.
+
+Two models share one input form (MNIST's 28×28, see ``playground.preprocess``): the course's softmax
+regression, ``nn.Linear(784, 10)``, and a small CNN for accuracy. Both return logits; the softmax is
+applied by ``predict_proba`` so the page can show logits, temperature and probabilities side by side.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from playground.paths import MODELS_DIR
+from playground.preprocess import DrawingError, preprocess
+
+__all__ = [
+    "DigitCNN", "DrawingError", "ModelFileError", "SoftmaxRegression", "MODEL_KINDS", "load_card",
+    "load_model", "logits_for_forms", "predict_logits", "probabilities", "predict_proba", "preprocess", "rebuild_command",
+]
+
+MNIST_MEAN = 0.1307  # the usual MNIST normalisation, applied inside the models so callers pass [0, 1] pixels
+MNIST_STD = 0.3081
+
+
+class SoftmaxRegression(nn.Module):
+    """The course's model: one linear layer from 784 pixels to 10 logits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(784, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x.reshape(x.shape[0], 784))
+
+
+def _conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+    )
+
+
+class DigitCNN(nn.Module):
+    """Three conv-BN-ReLU-pool blocks (32, 64, 128 channels; 28→14→7→3) and a linear head: ~104k weights."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(_conv_block(1, 32), _conv_block(32, 64), _conv_block(64, 128))
+        self.dropout = nn.Dropout(0.3)
+        self.head = nn.Linear(128 * 3 * 3, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x.reshape(x.shape[0], 1, 28, 28) - MNIST_MEAN) / MNIST_STD
+        return self.head(self.dropout(self.features(x).flatten(1)))
+
+
+MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": DigitCNN}
+
+
+class ModelFileError(RuntimeError):
+    """Shipped weights are missing or unreadable; the message names the file and the rebuild command."""
+
+
+def rebuild_command(kind: str) -> str:
+    """The shell command that retrains and rewrites the weights for ``kind``."""
+    return f"python -m playground.train_mnist --model {kind}"
+
+
+def weights_path(kind: str, models_dir: Path | None = None) -> Path:
+    """Where the state_dict for ``kind`` lives."""
+    return (models_dir or MODELS_DIR) / f"{kind}.pt"
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"model kind must be one of {sorted(MODEL_KINDS)}, not {kind!r}")
+
+
+def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
+    """Load the shipped weights for "cnn" or "linear" safely (weights_only) and return the model in eval mode."""
+    _check_kind(kind)
+    path = weights_path(kind, models_dir)
+    if not path.exists():
+        raise ModelFileError(f"Model weights {path} are missing. Rebuild them with: {rebuild_command(kind)}")
+    model = MODEL_KINDS[kind]()
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except Exception as err:  # noqa: BLE001 - any unpickling/shape error means the same thing to the user
+        raise ModelFileError(
+            f"Model weights {path} are corrupt or do not match the {kind} model ({type(err).__name__}). "
+            f"Rebuild them with: {rebuild_command(kind)}"
+        ) from None
+    model.eval()
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model
+
+
+def load_card(kind: str, models_dir: Path | None = None) -> dict[str, Any]:
+    """Return the model card (JSON beside the weights), or raise ModelFileError naming the file."""
+    _check_kind(kind)
+    path = (models_dir or MODELS_DIR) / f"{kind}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ModelFileError(
+            f"Model card {path} is missing or unreadable ({type(err).__name__}). Rebuild it with: {rebuild_command(kind)}"
+        ) from None
+
+
+def _form_of(image: np.ndarray) -> np.ndarray:
+    form = preprocess(image)
+    if form is None:
+        raise DrawingError("there is no ink to read: draw a digit first")
+    return form
+
+
+def logits_for_forms(forms: np.ndarray, model: nn.Module, batch_size: int = 1000) -> np.ndarray:
+    """Logits (N, 10) float64 for MNIST-form inputs (N, 28, 28) in [0, 1], e.g. the MNIST test set."""
+    batch = torch.from_numpy(np.ascontiguousarray(forms, dtype=np.float32)).reshape(-1, 1, 28, 28)
+    with torch.inference_mode():
+        chunks = [model(batch[i: i + batch_size]) for i in range(0, len(batch), batch_size)]
+    return torch.cat(chunks).double().numpy() if chunks else np.zeros((0, 10))
+
+
+def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
+    """Return the model's 10 logits (float64) for a drawing; raises DrawingError when there is no ink."""
+    return logits_for_forms(_form_of(image)[None], model)[0]
+
+
+def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Numerically stable softmax over the last axis (float64)."""
+    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    exps = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return exps / exps.sum(axis=-1, keepdims=True)
+
+
+def predict_proba(image: np.ndarray, model: nn.Module) -> np.ndarray:
+    """Return 10 class probabilities (float64, summing to 1) for a drawing (canvas RGBA or grayscale)."""
+    return probabilities(predict_logits(image, model))
