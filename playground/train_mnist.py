@@ -1,0 +1,165 @@
+"""Train a Digit canvas model on MNIST and write its weights and model card to ``assets/models``.
+
+    python -m playground.train_mnist --model {linear,cnn} [--epochs N] [--seed S]
+
+Deterministic for a seed (and thread count). The CNN also trains on MNIST training digits re-drawn as
+canvas strokes (``playground.drawing``), so it has seen what the canvas produces.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from playground.augment import AugmentConfig, augment
+from playground.digits import MODEL_KINDS, logits_for_forms
+from playground.drawing import drawn_forms
+from playground.mnist import load_mnist
+from playground.paths import MODELS_DIR
+
+DEFAULTS = {
+    "linear": {"epochs": 30, "lr": 1e-3, "batch": 100, "augment": frozenset(), "redraw": False},
+    "cnn": {"epochs": 10, "lr": 3e-3, "batch": 128, "augment": frozenset({"affine", "thickness", "blur"}),
+            "redraw": True},
+}
+DRAWING_EVAL_SEED = 2024  # the seed of the re-drawn test digits reported on the card
+DRAWING_EVAL_COUNT = 2000
+
+
+def progress(done: int, total: int, start: float, label: str, extra: str = "") -> None:
+    """Draw a one-line progress bar on stderr."""
+    width = 30
+    filled = int(width * done / max(total, 1))
+    elapsed = time.perf_counter() - start
+    eta = elapsed / done * (total - done) if done else 0.0
+    bar = "#" * filled + "-" * (width - filled)
+    sys.stderr.write(f"\r{label} [{bar}] {done}/{total} {elapsed:5.0f}s eta {eta:4.0f}s {extra}   ")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def accuracy(model: torch.nn.Module, forms: np.ndarray, labels: np.ndarray) -> float:
+    """Share of ``forms`` (N, 28, 28) in [0, 1] whose argmax logit equals the label."""
+    model.eval()
+    return float((logits_for_forms(forms, model).argmax(1) == labels).mean())
+
+
+def training_set(kind_cfg: dict, seed: int, limit: int | None) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """MNIST training digits (plus re-drawn copies when configured) as (N, 1, 28, 28) float tensors."""
+    images, labels = load_mnist("train")
+    if limit:
+        images, labels = images[:limit], labels[:limit]
+    x = images.astype(np.float32) / 255.0
+    y = labels
+    redrawn = 0
+    if kind_cfg["redraw"]:
+        t0 = time.perf_counter()
+        sys.stderr.write("re-drawing the training digits as canvas strokes...\n")
+        extra = drawn_forms(images, seed=seed + 1)
+        sys.stderr.write(f"  done in {time.perf_counter() - t0:.0f}s\n")
+        x, y, redrawn = np.concatenate([x, extra]), np.concatenate([y, labels]), len(extra)
+    return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y), redrawn
+
+
+def train(kind: str, epochs: int, seed: int, augmentations: frozenset[str], redraw: bool,
+          limit: int | None = None) -> tuple[torch.nn.Module, dict]:
+    """Train a fresh model; return it with the facts for its card."""
+    cfg = dict(DEFAULTS[kind], augment=augmentations, redraw=redraw)
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    aug_cfg = AugmentConfig(enabled=augmentations)
+    x, y, redrawn = training_set(cfg, seed, limit)
+    model = MODEL_KINDS[kind]()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=1e-4 if kind == "cnn" else 0.0)
+    steps_per_epoch = (len(x) + cfg["batch"] - 1) // cfg["batch"]
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg["lr"], total_steps=epochs * steps_per_epoch)
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(x), generator=gen)
+        running = 0.0
+        for step in range(steps_per_epoch):
+            idx = order[step * cfg["batch"]: (step + 1) * cfg["batch"]]
+            xb = augment(x[idx].clone(), aug_cfg, gen) if augmentations else x[idx]
+            loss = F.cross_entropy(model(xb), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            running = 0.98 * running + 0.02 * float(loss) if step else float(loss)
+            if step % 20 == 0 or step == steps_per_epoch - 1:
+                progress(step + 1, steps_per_epoch, start, f"epoch {epoch + 1}/{epochs}", f"loss {running:.4f}")
+    seconds = time.perf_counter() - start
+    return model.eval(), {"epochs": epochs, "seed": seed, "batch_size": cfg["batch"], "redrawn_training_digits": redrawn,
+                          "optimizer": f"AdamW(max_lr={cfg['lr']}) with one-cycle schedule", "training_seconds": round(seconds, 1),
+                          "augmentation": aug_cfg.describe() if augmentations else "none"}
+
+
+def evaluate(model: torch.nn.Module) -> dict:
+    """MNIST test accuracy, and accuracy on re-drawn MNIST test digits (canvas-style)."""
+    images, labels = load_mnist("test")
+    forms = drawn_forms(images[:DRAWING_EVAL_COUNT], seed=DRAWING_EVAL_SEED)
+    return {
+        "mnist_test_accuracy": round(accuracy(model, images.astype(np.float32) / 255.0, labels), 5),
+        "drawings_accuracy": round(accuracy(model, forms, labels[:DRAWING_EVAL_COUNT]), 5),
+        "drawings_eval": f"{DRAWING_EVAL_COUNT} MNIST test digits re-drawn as strokes (seed {DRAWING_EVAL_SEED})",
+    }
+
+
+def save(model: torch.nn.Module, kind: str, name: str, facts: dict, out_dir: Path) -> Path:
+    """Write ``<name>.pt`` (state_dict) and ``<name>.json`` (model card)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = out_dir / f"{name}.pt"
+    torch.save(model.state_dict(), weights)
+    card = {
+        "name": name,
+        "kind": kind,
+        "architecture": " ".join(str(model).split()),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        **facts,
+        "torch_version": torch.__version__,
+        "weights_bytes": weights.stat().st_size,
+        "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
+        "command": f"python -m playground.train_mnist --model {kind} --epochs {facts['epochs']} --seed {facts['seed']}",
+    }
+    card_path = out_dir / f"{name}.json"
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    return card_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=sorted(MODEL_KINDS), required=True)
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (fixed for determinism)")
+    parser.add_argument("--augment", help="comma list from affine,thickness,blur; 'none' for no augmentation")
+    parser.add_argument("--no-redraw", action="store_true", help="do not add re-drawn digits (CNN)")
+    parser.add_argument("--limit", type=int, help="use only the first N training digits (quick experiments)")
+    parser.add_argument("--name", help="file name stem (default: the model kind)")
+    parser.add_argument("--out-dir", type=Path, default=MODELS_DIR)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    kind_defaults = DEFAULTS[args.model]
+    augmentations = kind_defaults["augment"] if args.augment is None else frozenset(
+        a for a in args.augment.split(",") if a and a != "none")
+    model, facts = train(args.model, args.epochs or kind_defaults["epochs"], args.seed, augmentations,
+                         kind_defaults["redraw"] and not args.no_redraw, args.limit)
+    facts.update(evaluate(model))
+    card = save(model, args.model, args.name or args.model, facts, args.out_dir)
+    print(json.dumps({k: facts[k] for k in ("mnist_test_accuracy", "drawings_accuracy", "training_seconds")}))
+    print(f"wrote {card.with_suffix('.pt')} and {card}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
