@@ -52,7 +52,23 @@ def accuracy(model: torch.nn.Module, forms: np.ndarray, labels: np.ndarray) -> f
     return float((logits_for_forms(forms, model).argmax(1) == labels).mean())
 
 
-def training_set(kind_cfg: dict, seed: int, limit: int | None) -> tuple[torch.Tensor, torch.Tensor, int]:
+def redrawn_training_forms(images: np.ndarray, seed: int, cache_dir: Path | None) -> np.ndarray:
+    """Re-drawn copies of the training digits, cached as .npy when ``cache_dir`` is given (they take minutes)."""
+    cache = cache_dir / f"redrawn-train-{len(images)}-seed{seed}.npy" if cache_dir else None
+    if cache is not None and cache.exists():
+        return np.load(cache)
+    t0 = time.perf_counter()
+    sys.stderr.write("re-drawing the training digits as canvas strokes...\n")
+    forms = drawn_forms(images, seed=seed)
+    sys.stderr.write(f"  done in {time.perf_counter() - t0:.0f}s\n")
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, forms)
+    return forms
+
+
+def training_set(kind_cfg: dict, seed: int, limit: int | None,
+                 cache_dir: Path | None = None) -> tuple[torch.Tensor, torch.Tensor, int]:
     """MNIST training digits (plus re-drawn copies when configured) as (N, 1, 28, 28) float tensors."""
     images, labels = load_mnist("train")
     if limit:
@@ -61,22 +77,19 @@ def training_set(kind_cfg: dict, seed: int, limit: int | None) -> tuple[torch.Te
     y = labels
     redrawn = 0
     if kind_cfg["redraw"]:
-        t0 = time.perf_counter()
-        sys.stderr.write("re-drawing the training digits as canvas strokes...\n")
-        extra = drawn_forms(images, seed=seed + 1)
-        sys.stderr.write(f"  done in {time.perf_counter() - t0:.0f}s\n")
+        extra = redrawn_training_forms(images, seed + 1, cache_dir)
         x, y, redrawn = np.concatenate([x, extra]), np.concatenate([y, labels]), len(extra)
     return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y), redrawn
 
 
 def train(kind: str, epochs: int, seed: int, augmentations: frozenset[str], redraw: bool,
-          limit: int | None = None) -> tuple[torch.nn.Module, dict]:
+          limit: int | None = None, cache_dir: Path | None = None) -> tuple[torch.nn.Module, dict]:
     """Train a fresh model; return it with the facts for its card."""
     cfg = dict(DEFAULTS[kind], augment=augmentations, redraw=redraw)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     aug_cfg = AugmentConfig(enabled=augmentations)
-    x, y, redrawn = training_set(cfg, seed, limit)
+    x, y, redrawn = training_set(cfg, seed, limit, cache_dir)
     model = MODEL_KINDS[kind]()
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=1e-4 if kind == "cnn" else 0.0)
     steps_per_epoch = (len(x) + cfg["batch"] - 1) // cfg["batch"]
@@ -141,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", choices=sorted(MODEL_KINDS), required=True)
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (fixed for determinism)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (results are deterministic per seed and thread count)")
+    parser.add_argument("--cache-dir", type=Path, help="keep the re-drawn training digits here between runs")
     parser.add_argument("--augment", help="comma list from affine,thickness,blur; 'none' for no augmentation")
     parser.add_argument("--no-redraw", action="store_true", help="do not add re-drawn digits (CNN)")
     parser.add_argument("--limit", type=int, help="use only the first N training digits (quick experiments)")
@@ -153,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     augmentations = kind_defaults["augment"] if args.augment is None else frozenset(
         a for a in args.augment.split(",") if a and a != "none")
     model, facts = train(args.model, args.epochs or kind_defaults["epochs"], args.seed, augmentations,
-                         kind_defaults["redraw"] and not args.no_redraw, args.limit)
+                         kind_defaults["redraw"] and not args.no_redraw, args.limit, args.cache_dir)
+    facts["threads"] = args.threads
     facts.update(evaluate(model))
     card = save(model, args.model, args.name or args.model, facts, args.out_dir)
     print(json.dumps({k: facts[k] for k in ("mnist_test_accuracy", "drawings_accuracy", "training_seconds")}))
