@@ -1,0 +1,207 @@
+"""The drawn-digit pipeline: preprocessing into MNIST form, shipped weights, safe loading, threads."""
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+
+from playground.digits import (
+    DigitCNN, DrawingError, ModelFileError, SoftmaxRegression, load_card, load_model, logits_for_forms,
+    predict_logits, predict_proba, preprocess,
+)
+from playground.drawing import DrawStyle, render_skeleton, skeletonize
+from playground.mnist import load_mnist
+from playground.paths import MODELS_DIR
+
+
+@pytest.fixture(scope="module")
+def mnist_test():
+    return load_mnist("test")
+
+
+def draw(image28: np.ndarray, height: float, centre: tuple[float, float], stroke_ratio: float = 0.11) -> np.ndarray:
+    """Re-draw an MNIST digit on a 280×280 RGBA canvas, stroke width proportional to its height."""
+    style = DrawStyle(stroke=height * stroke_ratio, height=height, slant=0.0, centre_x=centre[0], centre_y=centre[1])
+    return render_skeleton(skeletonize((image28 > 127)[None])[0], style)
+
+
+def centre_of_mass(form: np.ndarray) -> tuple[float, float]:
+    mass = form.sum()
+    return float(form.sum(1) @ np.arange(28)) / mass, float(form.sum(0) @ np.arange(28)) / mass
+
+
+# --- preprocess --------------------------------------------------------------------------------------
+
+
+def test_same_digit_at_two_sizes_and_places_gives_nearly_the_same_form(mnist_test):
+    images, _ = mnist_test
+    for image in images[:5]:
+        small = preprocess(draw(image, height=90, centre=(60, 70)))
+        large = preprocess(draw(image, height=230, centre=(150, 150)))
+        assert np.corrcoef(small.ravel(), large.ravel())[0, 1] > 0.9
+
+
+def test_output_is_mnist_form_with_mass_at_the_centre(mnist_test):
+    images, _ = mnist_test
+    form = preprocess(draw(images[0], height=120, centre=(200, 80)))
+    assert form.shape == (28, 28) and form.dtype == np.float32
+    assert form.min() >= 0.0 and form.max() <= 1.0 and form.max() > 0.5
+    row, col = centre_of_mass(form)
+    assert abs(row - 14.0) < 0.05 and abs(col - 14.0) < 0.05
+
+
+def test_digit_fits_a_20_pixel_box(mnist_test):
+    images, _ = mnist_test
+    form = preprocess(draw(images[1], height=200, centre=(140, 140)))
+    rows = np.flatnonzero((form > 0.05).any(1))
+    cols = np.flatnonzero((form > 0.05).any(0))
+    assert max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) in (20, 21, 22)
+
+
+def test_mnist_digits_keep_their_shape(mnist_test):
+    images, _ = mnist_test
+    for image in images[:20]:
+        form = preprocess(image)
+        assert np.corrcoef(form.ravel(), image.ravel() / 255.0)[0, 1] > 0.8
+
+
+def test_empty_and_speck_canvases_give_none():
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255
+    assert preprocess(canvas) is None
+    canvas[100:103, 100:103, :3] = 255  # a 3×3 speck
+    assert preprocess(canvas) is None
+    assert preprocess(np.zeros((280, 280, 4), np.uint8)) is None  # fully transparent
+
+
+def test_transparent_background_and_dark_ink_read_like_white_on_black(mnist_test):
+    images, _ = mnist_test
+    canvas = draw(images[2], height=150, centre=(140, 140))
+    reference = preprocess(canvas)
+    ink_in_alpha = np.zeros_like(canvas)
+    ink_in_alpha[..., 3] = canvas[..., 0]  # black ink on a transparent background
+    dark_on_light = canvas.copy()
+    dark_on_light[..., :3] = 255 - canvas[..., :3]
+    for variant in (ink_in_alpha, dark_on_light, canvas[..., 0], canvas[..., 0].astype(np.float64) / 255):
+        np.testing.assert_allclose(preprocess(variant), reference, atol=0.02)
+
+
+def test_a_dot_is_not_a_digit():
+    canvas = np.zeros((280, 280), np.uint8)
+    yy, xx = np.mgrid[:280, :280]
+    canvas[(yy - 140) ** 2 + (xx - 140) ** 2 <= 10**2] = 255
+    assert preprocess(canvas) is None
+
+
+def test_full_canvas_is_rejected_clearly():
+    result = None
+    try:
+        result = preprocess(np.full((280, 280, 4), 255, np.uint8))
+    except DrawingError as err:
+        assert "ink" in str(err)
+    assert result is None
+    half = np.zeros((280, 280), np.uint8)
+    half[20:260, 20:260] = 255  # mostly ink inside a dark border
+    with pytest.raises(DrawingError, match="almost all ink"):
+        preprocess(half)
+
+
+def test_one_pixel_line_is_handled():
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[40:240, 140] = 255  # a one-pixel-wide vertical stroke: a thin "1"
+    form = preprocess(canvas)
+    assert form.shape == (28, 28) and np.isfinite(form).all() and 0 <= form.min() <= form.max() <= 1
+
+
+@pytest.mark.parametrize("bad", [
+    np.zeros((1, 2000), np.uint8),
+    np.zeros((2000, 1, 4), np.uint8),
+    np.zeros((28, 28, 2), np.uint8),
+    np.zeros((28, 28, 5), np.uint8),
+    np.zeros((4, 28, 28, 1), np.uint8),
+    np.full((28, 28), "x"),
+    np.zeros((28, 28), np.complex64),
+    np.full((28, 28), np.nan),
+    np.full((28, 28), -3.0),
+    [[0] * 28] * 28,
+])
+def test_degenerate_inputs_raise_a_clear_value_error(bad):
+    with pytest.raises(ValueError) as info:
+        preprocess(bad)
+    assert isinstance(info.value, DrawingError) and len(str(info.value)) > 10
+
+
+# --- shipped weights ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, cls", [("linear", SoftmaxRegression), ("cnn", DigitCNN)])
+def test_shipped_weights_load_with_weights_only_and_are_small(kind, cls):
+    path = MODELS_DIR / f"{kind}.pt"
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    assert set(state) == set(cls().state_dict())
+    assert path.stat().st_size <= 1_000_000
+    model = load_model(kind)
+    assert not model.training and isinstance(model, cls)
+    card = load_card(kind)
+    assert card["kind"] == kind and card["parameters"] == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("kind, target", [("linear", 0.925), ("cnn", 0.995)])
+def test_shipped_weights_reach_the_accuracy_targets(kind, target, mnist_test):
+    images, labels = mnist_test
+    logits = logits_for_forms(images.astype(np.float32) / 255.0, load_model(kind))
+    accuracy = float((logits.argmax(1) == labels).mean())
+    assert accuracy >= target - 0.002, f"{kind}: {accuracy:.4f}"
+
+
+def test_missing_and_corrupt_weights_name_the_file_and_the_fix(tmp_path):
+    with pytest.raises(ModelFileError, match=r"cnn\.pt.*missing.*python -m playground.train_mnist --model cnn"):
+        load_model("cnn", models_dir=tmp_path)
+    (tmp_path / "linear.pt").write_bytes(b"not a torch file at all")
+    with pytest.raises(ModelFileError, match=r"linear\.pt.*corrupt.*--model linear"):
+        load_model("linear", models_dir=tmp_path)
+    shutil.copy(MODELS_DIR / "linear.pt", tmp_path / "cnn.pt")  # a real file with the wrong shapes
+    with pytest.raises(ModelFileError, match="do not match"):
+        load_model("cnn", models_dir=tmp_path)
+    with pytest.raises(ModelFileError, match=r"linear\.json"):
+        load_card("linear", models_dir=tmp_path)
+    with pytest.raises(ValueError, match="model kind"):
+        load_model("resnet")
+
+
+# --- prediction ---------------------------------------------------------------------------------------
+
+
+def test_drawn_digits_are_recognised_with_high_probability(mnist_test):
+    images, labels = mnist_test
+    model = load_model("cnn")
+    for image, label in zip(images[:10], labels[:10]):
+        proba = predict_proba(draw(image, height=160, centre=(150, 130)), model)
+        assert proba.shape == (10,) and abs(proba.sum() - 1) < 1e-9
+        assert proba.argmax() == label and proba[label] > 0.8
+
+
+def test_prediction_does_not_mutate_the_model_and_needs_ink():
+    model = load_model("linear")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    blank = np.zeros((280, 280, 4), np.uint8)
+    with pytest.raises(DrawingError, match="no ink"):
+        predict_logits(blank, model)
+    canvas = blank.copy()
+    canvas[60:220, 130:150] = 255
+    predict_proba(canvas, model)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_predictions_from_8_threads_match_serial_ones(mnist_test):
+    images, _ = mnist_test
+    model = load_model("cnn")
+    canvases = [draw(image, height=100 + 10 * i, centre=(140, 140)) for i, image in enumerate(images[:16])]
+    serial = [predict_proba(c, model) for c in canvases]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(lambda c: predict_proba(c, model), canvases * 4))
+    for i, proba in enumerate(threaded):
+        np.testing.assert_allclose(proba, serial[i % len(serial)], rtol=1e-6, atol=1e-9)
