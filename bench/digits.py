@@ -1,0 +1,114 @@
+"""Digit pipeline figures: MNIST accuracy, accuracy on canvas-style drawings, latency, model load time.
+
+    python bench/digits.py [--drawings 10000] [--seed 7] [--repeats 500]
+
+Prints figures; asserts nothing (targets: CNN >= 99.5% MNIST test and on drawings, linear >= 92.5%,
+predict_proba p50 <= 1 ms for the CNN on a 280x280 RGBA canvas, model load <= 200 ms).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from playground.digits import load_model, logits_for_forms, predict_proba, preprocess  # noqa: E402
+from playground.drawing import random_style, render_skeleton, skeletonize  # noqa: E402
+from playground.mnist import load_mnist  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def naive_resize(canvas: np.ndarray) -> np.ndarray:
+    """What most digit apps do: shrink the whole canvas to 28x28."""
+    gray = Image.fromarray(canvas).convert("L").resize((28, 28), Image.Resampling.BILINEAR)
+    return np.asarray(gray, dtype=np.float32) / 255.0
+
+
+def drawing_accuracy(models: dict, count: int, seed: int) -> dict[str, tuple[float, float]]:
+    """Accuracy of predict_proba on MNIST test digits re-drawn as canvas strokes, and of a naive resize."""
+    images, labels = load_mnist("test")
+    rng = np.random.default_rng(seed)
+    pick = rng.permutation(len(images))[:count]
+    skeletons = skeletonize(images[pick] > 127)
+    correct = {name: 0 for name in models}
+    naive_correct = {name: 0 for name in models}
+    naive_forms = []
+    for skeleton, label in zip(skeletons, labels[pick]):
+        canvas = render_skeleton(skeleton, random_style(rng))
+        for name, model in models.items():
+            correct[name] += int(predict_proba(canvas, model).argmax() == label)
+        naive_forms.append(naive_resize(canvas))
+    for name, model in models.items():
+        naive_correct[name] = int((logits_for_forms(np.stack(naive_forms), model).argmax(1) == labels[pick]).sum())
+    return {name: (correct[name] / count, naive_correct[name] / count) for name in models}
+
+
+def latency(model, repeats: int) -> tuple[list[float], list[float]]:
+    """Per-call seconds of predict_proba on a 280x280 RGBA canvas, and of preprocess alone."""
+    images, _ = load_mnist("test")
+    rng = np.random.default_rng(0)
+    canvases = [render_skeleton(s, random_style(rng)) for s in skeletonize(images[:50] > 127)]
+    for canvas in canvases[:10]:
+        predict_proba(canvas, model)
+    total, prep = [], []
+    for i in range(repeats):
+        canvas = canvases[i % len(canvases)]
+        t0 = time.perf_counter()
+        preprocess(canvas)
+        t1 = time.perf_counter()
+        predict_proba(canvas, model)
+        t2 = time.perf_counter()
+        prep.append(t1 - t0)
+        total.append(t2 - t1)
+    return total, prep
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--drawings", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=500)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+
+    load_times = {}
+    models = {}
+    for kind in ("cnn", "linear"):
+        t0 = time.perf_counter()
+        models[kind] = load_model(kind)
+        load_times[kind] = time.perf_counter() - t0
+        print(f"model load {kind}: {load_times[kind] * 1e3:.1f} ms")
+
+    images, labels = load_mnist("test")
+    forms = images.astype(np.float32) / 255.0
+    for kind, model in models.items():
+        acc = float((logits_for_forms(forms, model).argmax(1) == labels).mean())
+        print(f"MNIST test accuracy {kind}: {acc * 100:.2f}%")
+
+    t0 = time.perf_counter()
+    for kind, (acc, naive) in drawing_accuracy(models, args.drawings, args.seed).items():
+        print(f"drawings accuracy {kind}: {acc * 100:.2f}% with our preprocessing, "
+              f"{naive * 100:.2f}% with a naive whole-canvas resize ({args.drawings} re-drawn test digits, seed {args.seed})")
+    print(f"  (drawing evaluation took {time.perf_counter() - t0:.0f} s)")
+
+    for kind in ("cnn", "linear"):
+        total, prep = latency(models[kind], args.repeats)
+        share = statistics.median(prep) / statistics.median(total)
+        print(f"predict_proba {kind} on 280x280 RGBA: p50 {percentile(total, 50) * 1e3:.3f} ms, "
+              f"p95 {percentile(total, 95) * 1e3:.3f} ms, preprocessing share {share * 100:.0f}% "
+              f"(preprocess p50 {percentile(prep, 50) * 1e3:.3f} ms)")
+
+
+if __name__ == "__main__":
+    main()
