@@ -2,7 +2,8 @@
 
     python bench/augmentation.py [--train 20000] [--epochs 2] [--drawings 2000] [--cache-dir /tmp/redraw-cache]
 
-Every run uses the same seed, training digits and step count; only the augmentation differs. Prints MNIST
+Every run uses the same seed and training digits; only the augmentation differs (the last run also
+sees a re-drawn copy of each training digit, so it takes twice the steps). Prints MNIST
 test accuracy and accuracy on re-drawn (canvas-style) MNIST test digits. Short runs rank the choices; they
 do not reach the shipped model's accuracy.
 """
