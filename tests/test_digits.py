@@ -205,3 +205,14 @@ def test_predictions_from_8_threads_match_serial_ones(mnist_test):
         threaded = list(pool.map(lambda c: predict_proba(c, model), canvases * 4))
     for i, proba in enumerate(threaded):
         np.testing.assert_allclose(proba, serial[i % len(serial)], rtol=1e-6, atol=1e-9)
+
+
+def test_folding_batchnorm_into_the_convs_keeps_the_logits(mnist_test):
+    images, _ = mnist_test
+    forms = images[:200].astype(np.float32) / 255.0
+    unfused = DigitCNN()
+    unfused.load_state_dict(torch.load(MODELS_DIR / "cnn.pt", weights_only=True))
+    unfused.eval()
+    fused = load_model("cnn")
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+    np.testing.assert_allclose(logits_for_forms(forms, fused), logits_for_forms(forms, unfused), atol=1e-4)
