@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_PARAM_CHARS = 2000
+MAX_REASON_CHARS = 160  # a parser's message may quote the whole value; keep the warning readable
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,9 @@ def parse_params(raw: Mapping[str, str], specs: list[ParamSpec]) -> tuple[dict[s
             values[spec.key] = spec.parse(text)
         except (ValueError, TypeError, OverflowError) as err:
             shown = text if len(text) <= 40 else text[:37] + "..."
+            reason = str(err) if len(str(err)) <= MAX_REASON_CHARS else str(err)[:MAX_REASON_CHARS - 3] + "..."
             warnings.append(
-                f"Ignored URL parameter `{spec.key}={shown}` ({err}); "
+                f"Ignored URL parameter `{spec.key}={shown}` ({reason}); "
                 f"using the default {spec.format(spec.default)}."
             )
     return values, warnings
