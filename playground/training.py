@@ -1,0 +1,264 @@
+"""Train the course's softmax classifier with plain SGD, one inspectable epoch at a time.
+
+The ``Trainer`` is the single training engine (in the spirit of minGPT's Trainer): it holds
+the model, optimizer, data and history, advances with ``step(n)`` and reports through return
+values and callbacks, so a notebook, a benchmark and the Streamlit page all drive the same
+code. ``train`` and ``train_low_level`` are thin loops over it. Each epoch reproduces the
+plain PyTorch loop exactly (forward, ``zero_grad``, ``backward``, ``SGD.step``), and a
+non-finite loss stops training instead of raising.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from playground.training_data import (CourseData, course_data, low_level_data, prepared_course_data,
+                                      standardize)
+from playground.training_verdict import Verdict, judge
+
+__all__ = ["CourseData", "EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", "Trainer", "Verdict",
+           "course_data", "evaluate", "initial_state", "judge", "low_level_data", "model_from_seed",
+           "one_hot_cross_entropy", "prepared_course_data", "single_threaded", "standardize", "train",
+           "train_low_level"]
+
+LossFn = Callable[[Tensor, Tensor], Tensor]
+Callback = Callable[["Trainer", "EpochRecord | None"], None]
+CALLBACK_EVENTS = ("on_epoch_end", "on_train_end")
+_SEED_LOCK = threading.Lock()
+_INITIAL_STATES: dict[int, dict[str, Tensor]] = {}
+
+
+class SoftmaxClassifier(nn.Module):
+    """The course's model: a single ``nn.Linear(3, 3)`` returning logits (no softmax inside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(3, 3)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits ``x @ W + b``."""
+        return self.linear(x)
+
+    def weight_and_bias(self) -> tuple[Tensor, Tensor]:
+        """``(W, b)`` with W shaped (features, classes) so that logits = x @ W + b."""
+        return self.linear.weight.t(), self.linear.bias
+
+
+def initial_state(seed: int) -> dict[str, Tensor]:
+    """The state_dict of the first ``SoftmaxClassifier`` drawn after ``torch.manual_seed(seed)``.
+
+    Built once per seed (cached) inside ``fork_rng`` under a lock, so concurrent sessions
+    neither disturb the global RNG nor each other; every run of a seed starts from it.
+    """
+    seed = int(seed)
+    with _SEED_LOCK:
+        if seed not in _INITIAL_STATES:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                _INITIAL_STATES[seed] = copy.deepcopy(SoftmaxClassifier().state_dict())
+        return _INITIAL_STATES[seed]
+
+
+def model_from_seed(seed: int) -> SoftmaxClassifier:
+    """A fresh ``SoftmaxClassifier`` loaded with the seed's initial weights (its own copy)."""
+    model = SoftmaxClassifier()
+    model.load_state_dict(initial_state(seed))
+    return model
+
+
+class LowLevelSoftmax(nn.Module):
+    """The course's hand-made model: ``W = zeros(4, 3)``, ``b = zeros(1)``, logits ``x @ W + b``."""
+
+    def __init__(self, features: int = 4, classes: int = 3) -> None:
+        super().__init__()
+        self.W = nn.Parameter(torch.zeros(features, classes))
+        self.b = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits with the single scalar bias broadcast over all classes, as in the course."""
+        return x @ self.W + self.b
+
+    def weight_and_bias(self) -> tuple[Tensor, Tensor]:
+        """``(W, b)`` as trained."""
+        return self.W, self.b
+
+
+def one_hot_cross_entropy(logits: Tensor, y: Tensor) -> Tensor:
+    """The course's hand-written loss: ``(y_one_hot * -log(softmax(z))).sum(1).mean()``."""
+    y_one_hot = torch.zeros_like(logits).scatter_(1, y.unsqueeze(1), 1)
+    return (y_one_hot * -torch.log(F.softmax(logits, dim=1))).sum(dim=1).mean()
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch: the loss *before* its update (as the course prints it) and the state it came from.
+
+    ``W`` (features x classes) and ``b`` are copies of the weights that produced ``loss``;
+    ``grad_norm`` is the L2 norm of the loss gradient over all parameters (NaN when training
+    stopped before the backward pass). ``metrics`` holds any extra monitors' values.
+    """
+
+    epoch: int
+    loss: float
+    accuracy: float
+    grad_norm: float
+    W: Tensor
+    b: Tensor
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+def _check_learning_rate(lr: float) -> float:
+    """Reject learning rates SGD cannot use (the page falls back before reaching here)."""
+    lr = float(lr)
+    if not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"learning rate must be a positive finite number, got {lr!r}")
+    return lr
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run torch on one intra-op thread in this thread, then restore the previous setting.
+
+    The course's tensors are 8x3: threads cannot speed them up, and on a busy machine the
+    OpenMP hand-off alone can cost milliseconds per backward pass. The setting is per thread.
+    """
+    previous = torch.get_num_threads()
+    if previous != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if previous != 1:
+            torch.set_num_threads(previous)
+
+
+class Trainer:
+    """Model + SGD optimizer + data + history, advanced ``n`` epochs at a time with ``step(n)``.
+
+    Training stops by itself after ``epochs`` epochs (if given) or at the first non-finite
+    loss, which is recorded (with ``stop_reason``) rather than raised.
+    """
+
+    def __init__(self, model: nn.Module, lr: float, x: Tensor, y: Tensor, *, epochs: int | None = None,
+                 l2: float = 0.0, loss_fn: LossFn = F.cross_entropy,
+                 monitors: Mapping[str, LossFn] | None = None) -> None:
+        self.model = model
+        self.lr = _check_learning_rate(lr)
+        self.x, self.y = x, y
+        self.epochs = epochs
+        self.l2 = float(l2)
+        self.loss_fn = loss_fn
+        self.monitors = dict(monitors or {})
+        self.optimizer = torch.optim.SGD(model.parameters(), lr=self.lr, weight_decay=self.l2)
+        self.history: list[EpochRecord] = []
+        self.stop_reason: str | None = None
+        self._params = [p for p in model.parameters() if p.requires_grad]
+        self._callbacks: dict[str, list[Callback]] = {event: [] for event in CALLBACK_EVENTS}
+        self._ended = False
+
+    def add_callback(self, event: str, fn: Callback) -> None:
+        """Call ``fn(trainer, record)`` on ``on_epoch_end``, or ``fn(trainer, None)`` on ``on_train_end``."""
+        if event not in self._callbacks:
+            raise ValueError(f"unknown event {event!r}; use one of {', '.join(CALLBACK_EVENTS)}")
+        self._callbacks[event].append(fn)
+
+    @property
+    def epoch(self) -> int:
+        """How many epochs have run."""
+        return len(self.history)
+
+    @property
+    def diverged(self) -> bool:
+        """True when training stopped on a non-finite loss."""
+        return self.stop_reason is not None
+
+    @property
+    def finished(self) -> bool:
+        """True when no further epoch will run (target reached or loss not finite)."""
+        return self.diverged or (self.epochs is not None and self.epoch >= self.epochs)
+
+    def step(self, n: int = 1) -> list[EpochRecord]:
+        """Run up to ``n`` more epochs and return their records (fewer if training finishes)."""
+        new: list[EpochRecord] = []
+        with single_threaded():
+            for _ in range(max(0, int(n))):
+                if self.finished:
+                    break
+                record = self._run_epoch()
+                self.history.append(record)
+                new.append(record)
+                self._fire("on_epoch_end", record)
+        if self.finished and not self._ended:
+            self._ended = True
+            self._fire("on_train_end", None)
+        return new
+
+    def _fire(self, event: str, record: EpochRecord | None) -> None:
+        for fn in self._callbacks[event]:
+            fn(self, record)
+
+    def _run_epoch(self) -> EpochRecord:
+        logits = self.model(self.x)
+        loss = self.loss_fn(logits, self.y)
+        loss_value = loss.item()
+        with torch.no_grad():
+            correct = int((logits.argmax(dim=1) == self.y).sum())
+            metrics = {name: fn(logits, self.y).item() for name, fn in self.monitors.items()}
+            W, b = (t.clone() for t in self.model.weight_and_bias())
+        accuracy = correct / len(self.y)
+        if not math.isfinite(loss_value):
+            self.stop_reason = f"the loss became {loss_value} at epoch {self.epoch}"
+            return EpochRecord(self.epoch, loss_value, accuracy, math.nan, W, b, metrics)
+        self.optimizer.zero_grad()
+        loss.backward()
+        grad_norm = torch.linalg.vector_norm(torch.cat([p.grad.reshape(-1) for p in self._params])).item()
+        self.optimizer.step()
+        return EpochRecord(self.epoch, loss_value, accuracy, grad_norm, W, b, metrics)
+
+
+def train(model: nn.Module, lr: float, epochs: int, x: Tensor | None = None, y: Tensor | None = None, *,
+          l2: float = 0.0, standardized: bool = False,
+          callbacks: Mapping[str, Callback] | None = None) -> list[EpochRecord]:
+    """Train ``model`` with ``F.cross_entropy`` and plain SGD; one record per epoch.
+
+    ``x``/``y`` default to the course's training set; ``standardized`` scales ``x`` by its own
+    mean and std; ``l2`` is SGD weight decay (an L2 penalty of ``l2/2 * ||w||^2``).
+    """
+    if x is None or y is None:
+        data = course_data()
+        x, y = data.x_train, data.y_train
+    if standardized:
+        (x,) = standardize(x)
+    trainer = Trainer(model, lr, x, y, epochs=epochs, l2=l2)
+    for event, fn in (callbacks or {}).items():
+        trainer.add_callback(event, fn)
+    return trainer.step(epochs)
+
+
+def train_low_level(epochs: int = 1000, lr: float = 0.1) -> list[EpochRecord]:
+    """The course's by-hand loop (``for epoch in range(epochs + 1)``) with the one-hot loss.
+
+    Each record's ``metrics["cross_entropy"]`` is ``F.cross_entropy`` at the same weights,
+    so the two losses can be compared step by step.
+    """
+    x, y = low_level_data()
+    trainer = Trainer(LowLevelSoftmax(), lr, x, y, epochs=epochs + 1, loss_fn=one_hot_cross_entropy,
+                      monitors={"cross_entropy": F.cross_entropy})
+    return trainer.step(epochs + 1)
+
+
+def evaluate(model: nn.Module, x: Tensor, y: Tensor) -> tuple[float, float]:
+    """``(cross-entropy loss, accuracy in [0, 1])`` of ``model`` on ``(x, y)``; NaN-safe, never raises."""
+    with torch.no_grad(), single_threaded():
+        logits = model(x)
+        loss = F.cross_entropy(logits, y).item()
+        accuracy = (logits.argmax(dim=1) == y).float().mean().item()
+    return loss, accuracy

@@ -1,0 +1,218 @@
+"""Per-user state of the Training lab: the current run, the finished runs, and Play/Pause/Step/Reset.
+
+The page keeps one ``TrainingLab`` in ``st.session_state`` and only calls these methods, so all
+the behaviour (new runs from the seed's initial weights, archiving finished runs, capping how
+many are kept) is plain Python that tests drive without Streamlit.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from playground.training import (CourseData, EpochRecord, Trainer, evaluate, model_from_seed,
+                                 prepared_course_data)
+from playground.training_step import SgdStepBreakdown, sgd_step_breakdown
+from playground.training_verdict import Verdict, judge
+
+LR_MIN, LR_MAX, LR_DEFAULT = 1e-10, 1e5, 0.1
+PRESETS = {"Overshoot": 1e5, "Stall": 1e-10, "Good": 0.1}  # the course's three lessons
+EPOCHS_DEFAULT, EPOCHS_MAX = 20, 5000
+L2_STRENGTH = 0.01
+MAX_RUNS = 8
+TICKS_PER_RUN = 50
+
+
+def parse_learning_rate(value: object) -> float:
+    """A learning rate in ``[1e-10, 1e5]``, or ``ValueError`` saying plainly what is wrong with it."""
+    try:
+        lr = float(str(value).strip())
+    except ValueError:
+        raise ValueError("the learning rate is not a number") from None
+    if math.isnan(lr) or math.isinf(lr):
+        raise ValueError("the learning rate must be a finite number")
+    if lr <= 0:
+        raise ValueError("the learning rate must be positive")
+    if not LR_MIN <= lr <= LR_MAX:
+        raise ValueError(f"the learning rate must be between {LR_MIN:g} and {LR_MAX:g}")
+    return lr
+
+
+def check_learning_rate(value: object) -> tuple[float, str | None]:
+    """``(usable lr, message)``: absurd values (not a number, <= 0, > 1e5) fall back to 0.1 with a message."""
+    try:
+        return parse_learning_rate(value), None
+    except ValueError as err:
+        return LR_DEFAULT, f"Ignored learning rate {value!r}: {err}; using {LR_DEFAULT:g}."
+
+
+def format_lr(lr: float) -> str:
+    """Compact learning-rate text: 0.1, 0.003, 1e5, 1e-10."""
+    text = f"{lr:.3g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def round_learning_rate(lr: float) -> float:
+    """The learning rate to 3 significant digits, so slider positions give clean numbers (0.1, not 0.10000002)."""
+    return float(f"{lr:.3g}")
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """What defines a run: lr, epoch budget, seed, and the two course tips (standardise, L2)."""
+
+    lr: float = LR_DEFAULT
+    epochs: int = EPOCHS_DEFAULT
+    seed: int = 1
+    standardized: bool = False
+    l2: bool = False
+
+    @property
+    def weight_decay(self) -> float:
+        """The SGD weight decay the L2 toggle stands for."""
+        return L2_STRENGTH if self.l2 else 0.0
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A finished run, kept small: its curves as floats plus end-of-training metrics and verdict."""
+
+    run_id: int
+    config: LabConfig
+    losses: tuple[float, ...]
+    accuracies: tuple[float, ...]
+    train_loss: float
+    train_accuracy: float
+    test_loss: float
+    test_accuracy: float
+    verdict: Verdict
+
+    @property
+    def label(self) -> str:
+        """Legend label: run number and learning rate."""
+        return f"#{self.run_id} lr={format_lr(self.config.lr)}"
+
+
+@functools.lru_cache(maxsize=2)
+def lab_data(standardized: bool) -> CourseData:
+    """Course data for the lab (read-only tensors shared by all runs)."""
+    return prepared_course_data(standardized)
+
+
+def epochs_per_tick(epochs: int) -> int:
+    """Epochs to advance per Play tick, so any budget plays in about ``TICKS_PER_RUN`` ticks."""
+    return max(1, math.ceil(epochs / TICKS_PER_RUN))
+
+
+class TrainingLab:
+    """The current run (a ``Trainer``), the finished runs (at most ``MAX_RUNS``) and the play flag."""
+
+    def __init__(self, config: LabConfig | None = None) -> None:
+        self.config = config or LabConfig()
+        self.runs: list[RunSummary] = []
+        self.playing = False
+        self._next_id = 1
+        self.trainer = self._new_trainer()
+
+    @property
+    def data(self) -> CourseData:
+        """The (possibly standardised) data of the current configuration."""
+        return lab_data(self.config.standardized)
+
+    def configure(self, config: LabConfig) -> bool:
+        """Adopt a new configuration; a change starts a fresh run (unfinished progress is dropped)."""
+        if config == self.config:
+            return False
+        self.config = config
+        self.trainer = self._new_trainer()
+        return True
+
+    def play(self) -> None:
+        """Start playing; a finished run is replaced by a new one first."""
+        if self.trainer.finished:
+            self.trainer = self._new_trainer()
+        self.playing = True
+
+    def pause(self) -> None:
+        """Stop playing, keeping the run where it is."""
+        self.playing = False
+
+    def step(self) -> list[EpochRecord]:
+        """Advance one epoch (a finished run is replaced by a new one first)."""
+        self.playing = False
+        if self.trainer.finished:
+            self.trainer = self._new_trainer()
+        return self.trainer.step(1)
+
+    def reset(self) -> None:
+        """Stop and start the current configuration over from its initial weights."""
+        self.playing = False
+        self.trainer = self._new_trainer()
+
+    def tick(self, n: int | None = None) -> list[EpochRecord]:
+        """Advance a few epochs while playing; playing stops when the run finishes."""
+        if not self.playing:
+            return []
+        records = self.trainer.step(epochs_per_tick(self.config.epochs) if n is None else n)
+        if self.trainer.finished:
+            self.playing = False
+        return records
+
+    def clear_runs(self) -> None:
+        """Forget all finished runs."""
+        self.runs.clear()
+
+    @property
+    def losses(self) -> list[float]:
+        """The current run's loss per epoch."""
+        return [r.loss for r in self.trainer.history]
+
+    def verdict(self) -> Verdict:
+        """The current run's verdict so far."""
+        return judge(self.losses)
+
+    def probabilities(self) -> torch.Tensor:
+        """Softmax probabilities of each training sample under the current weights."""
+        with torch.no_grad():
+            return F.softmax(self.trainer.model(self.data.x_train), dim=1)
+
+    def step_breakdown(self) -> SgdStepBreakdown:
+        """The next SGD step of the current run, taken apart."""
+        return sgd_step_breakdown(self.trainer.model, self.data.x_train, self.data.y_train,
+                                  self.config.lr, self.config.weight_decay)
+
+    def runs_table(self) -> pd.DataFrame:
+        """One row per finished run: lr, final losses and accuracies, and verdict."""
+        rows = [{"run": r.label, "lr": r.config.lr, "epochs": len(r.losses), "seed": r.config.seed,
+                 "standardised": r.config.standardized, "L2": r.config.l2,
+                 "final train loss": r.train_loss, "train accuracy": r.train_accuracy,
+                 "test loss": r.test_loss, "test accuracy": r.test_accuracy, "verdict": r.verdict.title}
+                for r in self.runs]
+        return pd.DataFrame(rows, columns=["run", "lr", "epochs", "seed", "standardised", "L2",
+                                           "final train loss", "train accuracy", "test loss",
+                                           "test accuracy", "verdict"])
+
+    def _new_trainer(self) -> Trainer:
+        config, data = self.config, self.data
+        trainer = Trainer(model_from_seed(config.seed), config.lr, data.x_train, data.y_train,
+                          epochs=config.epochs, l2=config.weight_decay)
+        trainer.add_callback("on_train_end", functools.partial(self._archive, config))
+        return trainer
+
+    def _archive(self, config: LabConfig, trainer: Trainer, _record: EpochRecord | None) -> None:
+        data = lab_data(config.standardized)
+        train_loss, train_accuracy = evaluate(trainer.model, data.x_train, data.y_train)
+        test_loss, test_accuracy = evaluate(trainer.model, data.x_test, data.y_test)
+        losses = [r.loss for r in trainer.history]
+        self.runs.append(RunSummary(
+            self._next_id, config, tuple(losses), tuple(r.accuracy for r in trainer.history),
+            train_loss, train_accuracy, test_loss, test_accuracy, judge(losses)))
+        self._next_id += 1
+        del self.runs[:-MAX_RUNS]

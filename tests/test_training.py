@@ -1,0 +1,369 @@
+"""playground.training against plain PyTorch: the course's loop, the by-hand loop, verdicts, options, lab."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from playground.plots.training import comparison_figure, loss_curve_figure, probabilities_figure
+from playground.training import (SoftmaxClassifier, Trainer, course_data, evaluate, initial_state, low_level_data,
+                                 model_from_seed, single_threaded, standardize, train, train_low_level)
+from playground.training_lab import (MAX_RUNS, LabConfig, TrainingLab, check_learning_rate, epochs_per_tick,
+                                     format_lr)
+from playground.training_step import samples_frame, sgd_step_breakdown, weights_frame
+from playground.training_verdict import judge
+
+TOL = 1e-6
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """The reference loops run on tiny tensors too: keep them off the (busy, shared) OpenMP pool."""
+    with single_threaded():
+        yield
+
+
+def plain_torch_losses(lr: float, epochs: int, seed: int = 1, weight_decay: float = 0.0,
+                       x: torch.Tensor | None = None) -> tuple[list[float], nn.Linear]:
+    """The course's loop written out: nn.Linear(3, 3), SGD, F.cross_entropy, zero_grad/backward/step."""
+    data = course_data()
+    x = data.x_train if x is None else x
+    torch.manual_seed(seed)
+    model = nn.Linear(3, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
+    losses = []
+    for _ in range(epochs):
+        cost = F.cross_entropy(model(x), data.y_train)
+        optimizer.zero_grad()
+        cost.backward()
+        optimizer.step()
+        losses.append(cost.item())
+    return losses, model
+
+
+def seeded_classifier(seed: int = 1) -> SoftmaxClassifier:
+    torch.manual_seed(seed)
+    return SoftmaxClassifier()
+
+
+# --- data and model -----------------------------------------------------------------------------
+
+def test_course_data_is_exactly_the_course():
+    x_train, y_train, x_test, y_test = course_data()
+    assert x_train.dtype == torch.float32 and x_test.dtype == torch.float32
+    assert y_train.dtype == torch.int64 and y_test.dtype == torch.int64
+    assert x_train.tolist() == [[1, 2, 1], [1, 3, 2], [1, 3, 4], [1, 5, 5], [1, 7, 5], [1, 2, 5], [1, 6, 6],
+                                [1, 7, 7]]
+    assert y_train.tolist() == [2, 2, 2, 1, 1, 1, 0, 0]
+    assert x_test.tolist() == [[2, 1, 1], [3, 1, 2], [3, 3, 4]] and y_test.tolist() == [2, 2, 2]
+    x4, y4 = low_level_data()
+    assert x4.tolist() == [[1, 2, 1, 1], [2, 1, 3, 2], [3, 1, 3, 4], [4, 1, 5, 5], [1, 7, 5, 5], [1, 2, 5, 6],
+                           [1, 6, 6, 6], [1, 7, 7, 7]]
+    assert y4.tolist() == y_train.tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42])
+def test_classifier_is_a_default_initialised_linear_returning_logits(seed):
+    model = seeded_classifier(seed)
+    torch.manual_seed(seed)
+    reference = nn.Linear(3, 3)
+    assert [type(m) for m in model.modules()] == [SoftmaxClassifier, nn.Linear]
+    assert torch.equal(model.linear.weight, reference.weight) and torch.equal(model.linear.bias, reference.bias)
+    x = course_data().x_train
+    assert torch.equal(model(x), reference(x))
+    assert not torch.allclose(model(x).sum(dim=1), torch.ones(8))  # logits, not probabilities
+
+
+def test_initial_state_is_cached_per_seed_and_leaves_the_global_rng_alone():
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    state = initial_state(7)
+    assert torch.equal(torch.rand(3), expected_next)
+    assert initial_state(7) is state
+    assert torch.equal(model_from_seed(7).linear.weight, seeded_classifier(7).linear.weight)
+    a, b = model_from_seed(7), model_from_seed(7)
+    with torch.no_grad():
+        a.linear.weight.add_(1.0)
+    assert torch.equal(b.linear.weight, seeded_classifier(7).linear.weight)  # copies, not shared
+    assert not torch.equal(model_from_seed(8).linear.weight, b.linear.weight)
+
+
+# --- the reference test and the records ---------------------------------------------------------
+
+def test_reference_seed_1_twenty_epochs_lr_0_1_matches_the_plain_torch_loop():
+    expected, reference_model = plain_torch_losses(0.1, 20)
+    model = seeded_classifier(1)
+    records = train(model, 0.1, 20)
+    assert len(records) == 20
+    assert [r.epoch for r in records] == list(range(20))
+    assert max(abs(r.loss - e) for r, e in zip(records, expected)) <= TOL
+    assert abs(records[0].loss - 2.203667) < 1e-6  # the course's printed "Epoch 0/20 Cost: 2.203667"
+    assert torch.allclose(model.linear.weight, reference_model.weight, atol=TOL)
+    assert torch.allclose(model.linear.bias, reference_model.bias, atol=TOL)
+
+
+def test_each_record_holds_the_state_before_its_update():
+    model = seeded_classifier(1)
+    records = train(model, 0.1, 5)
+    x, y = course_data().x_train, course_data().y_train
+    for record in records:
+        logits = x @ record.W + record.b
+        assert abs(F.cross_entropy(logits, y).item() - record.loss) <= TOL
+        assert record.accuracy == pytest.approx((logits.argmax(1) == y).float().mean().item())
+        W = record.W.T.clone().requires_grad_()
+        b = record.b.clone().requires_grad_()
+        F.cross_entropy(F.linear(x, W, b), y).backward()
+        assert record.grad_norm == pytest.approx(math.sqrt(W.grad.pow(2).sum() + b.grad.pow(2).sum()), rel=1e-5)
+    assert not torch.equal(records[0].W, records[-1].W)
+    assert torch.equal(records[0].W, seeded_classifier(1).linear.weight.T)  # a copy: later steps did not touch it
+
+
+def test_step_in_chunks_equals_train_and_fires_callbacks():
+    x, y = course_data().x_train, course_data().y_train
+    trainer = Trainer(seeded_classifier(1), 0.1, x, y, epochs=20)
+    seen, ended = [], []
+    trainer.add_callback("on_epoch_end", lambda t, r: seen.append(r.epoch))
+    trainer.add_callback("on_train_end", lambda t, r: ended.append(t.epoch))
+    first, second, third = trainer.step(7), trainer.step(100), trainer.step(5)
+    assert (len(first), len(second), len(third)) == (7, 13, 0)
+    assert trainer.finished and not trainer.diverged
+    assert seen == list(range(20)) and ended == [20]
+    expected = [r.loss for r in train(seeded_classifier(1), 0.1, 20)]
+    assert [r.loss for r in trainer.history] == expected
+    with pytest.raises(ValueError, match="unknown event"):
+        trainer.add_callback("on_batch_end", lambda t, r: None)
+
+
+@pytest.mark.parametrize("lr", [0.0, -0.1, math.nan, math.inf])
+def test_trainer_rejects_unusable_learning_rates(lr):
+    with pytest.raises(ValueError, match="positive finite"):
+        Trainer(seeded_classifier(), lr, *course_data()[:2])
+
+
+# --- the low-level form -------------------------------------------------------------------------
+
+def test_low_level_loss_equals_f_cross_entropy_at_every_step():
+    records = train_low_level(epochs=1000, lr=0.1)
+    assert len(records) == 1001  # for epoch in range(epochs + 1)
+    assert abs(records[0].loss - math.log(3)) <= TOL  # zero weights: uniform probabilities
+    x, y = low_level_data()
+    W = torch.zeros((4, 3), requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([W, b], lr=0.1)
+    for record in records:
+        cost = F.cross_entropy(x @ W + b, y)
+        assert abs(record.loss - cost.item()) <= TOL, record.epoch
+        assert abs(record.metrics["cross_entropy"] - cost.item()) <= TOL
+        optimizer.zero_grad()
+        cost.backward()
+        optimizer.step()
+    assert records[-1].loss < records[0].loss and records[-1].b.shape == (1,)
+
+
+def test_low_level_hand_written_loss_becomes_nan_without_raising_at_huge_lr():
+    records = train_low_level(epochs=50, lr=1e5)
+    assert math.isnan(records[-1].loss) and len(records) < 51
+    assert math.isfinite(records[-1].metrics["cross_entropy"])  # the stable form survives the same weights
+
+
+# --- non-finite losses --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lr", [1e10, 1e30])
+def test_huge_learning_rates_do_not_raise_and_are_judged_diverged(lr):
+    records = train(seeded_classifier(1), lr, 30)
+    losses = [r.loss for r in records]
+    assert losses[0] == pytest.approx(2.203667, abs=1e-6)
+    assert judge(losses).kind == "diverged"
+
+
+def test_non_finite_loss_stops_training_and_is_recorded():
+    model = seeded_classifier(1)
+    trainer = Trainer(model, 1e38, *course_data()[:2], epochs=20)
+    records = trainer.step(20)
+    assert len(records) == 2 and math.isfinite(records[0].loss) and math.isnan(records[1].loss)
+    assert trainer.diverged and trainer.finished and "nan" in trainer.stop_reason
+    assert math.isnan(records[1].grad_norm)
+    assert trainer.step(5) == []
+    verdict = judge([r.loss for r in records])
+    assert verdict.kind == "diverged" and "NaN" in verdict.explanation
+    loss, accuracy = evaluate(model, *course_data()[2:])
+    assert math.isnan(loss) and 0.0 <= accuracy <= 1.0
+
+
+# --- verdicts on synthetic histories ------------------------------------------------------------
+
+@pytest.mark.parametrize(("losses", "kind"), [
+    ([2.2, 1.2, 1.1, 1.05, 1.0, 0.98], "converging"),
+    ([2.2, 2.2 - 1e-9, 2.2 - 2e-9, 2.2 - 3e-9, 2.2 - 4e-9, 2.2 - 5e-9], "stalled"),
+    ([2.2] * 40, "stalled"),
+    ([2.2, 2.2, 2.2], "pending"),
+    ([2.2], "pending"),
+    ([], "pending"),
+    ([2.2, 1.0, 2.0, 0.9, 1.9, 0.8, 1.7], "oscillating"),
+    ([2.2, 2.5, 2.8, 3.0], "oscillating"),
+    ([2.2, 800.0, 2400.0, 290.0, 1700.0], "diverged"),
+    ([2.2, 1.0, math.nan], "diverged"),
+    ([2.2, math.inf], "diverged"),
+    ([math.nan], "diverged"),
+])
+def test_verdicts_on_synthetic_histories(losses, kind):
+    verdict = judge(losses)
+    assert verdict.kind == kind
+    assert verdict.explanation.endswith(".") and len(verdict.explanation) > 30
+    assert verdict.title
+
+
+def test_verdicts_of_the_three_presets():
+    assert judge([r.loss for r in train(seeded_classifier(1), 1e5, 20)]).kind == "diverged"
+    assert judge([r.loss for r in train(seeded_classifier(1), 1e-10, 20)]).kind == "stalled"
+    assert judge([r.loss for r in train(seeded_classifier(1), 0.1, 20)]).kind == "converging"
+    assert judge([r.loss for r in train(seeded_classifier(1), 0.5, 20)]).kind == "oscillating"
+
+
+# --- options: standardisation and L2 ------------------------------------------------------------
+
+def test_standardize_uses_training_statistics_and_survives_a_constant_column():
+    data = course_data()
+    x_train, x_test = standardize(data.x_train, data.x_test)
+    assert torch.equal(x_train[:, 0], torch.zeros(8))  # constant column: centred, not NaN
+    assert torch.allclose(x_train[:, 1:].mean(0), torch.zeros(2), atol=1e-6)
+    assert torch.allclose(x_train[:, 1:].std(0), torch.ones(2), atol=1e-6)
+    mean, std = data.x_train[:, 1:].mean(0), data.x_train[:, 1:].std(0)
+    assert torch.allclose(x_test[:, 1:], (data.x_test[:, 1:] - mean) / std)
+
+
+def test_standardised_training_matches_the_plain_loop_on_scaled_features():
+    x = course_data().x_train
+    scaled = x.clone()
+    scaled[:, 1:] = (x[:, 1:] - x[:, 1:].mean(0)) / x[:, 1:].std(0)
+    scaled[:, 0] = 0.0
+    expected, _ = plain_torch_losses(0.1, 20, x=scaled)
+    got = [r.loss for r in train(seeded_classifier(1), 0.1, 20, standardized=True)]
+    assert max(abs(a - b) for a, b in zip(got, expected)) <= TOL
+    assert got[-1] < [r.loss for r in train(seeded_classifier(1), 0.1, 20)][-1]  # the tip helps here
+
+
+def test_l2_is_sgd_weight_decay_and_an_explicit_penalty():
+    expected, reference = plain_torch_losses(0.1, 30, weight_decay=0.05)
+    model = seeded_classifier(1)
+    got = [r.loss for r in train(model, 0.1, 30, l2=0.05)]
+    assert max(abs(a - b) for a, b in zip(got, expected)) <= TOL
+    assert torch.allclose(model.linear.weight, reference.weight, atol=TOL)
+    penalised = seeded_classifier(1)  # the same update as minimising loss + l2/2 * ||theta||^2
+    optimizer = torch.optim.SGD(penalised.parameters(), lr=0.1)
+    x, y = course_data()[:2]
+    for _ in range(30):
+        penalty = sum(p.pow(2).sum() for p in penalised.parameters())
+        cost = F.cross_entropy(penalised(x), y) + 0.05 / 2 * penalty
+        optimizer.zero_grad()
+        cost.backward()
+        optimizer.step()
+    assert torch.allclose(model.linear.weight, penalised.linear.weight, atol=1e-5)
+    plain = seeded_classifier(1)
+    train(plain, 0.1, 30)
+    assert model.linear.weight.norm() < plain.linear.weight.norm()
+
+
+def test_evaluate_matches_torch():
+    model = seeded_classifier(1)
+    train(model, 0.1, 50)
+    x_test, y_test = course_data()[2:]
+    loss, accuracy = evaluate(model, x_test, y_test)
+    logits = model(x_test)
+    assert loss == pytest.approx(F.cross_entropy(logits, y_test).item(), abs=TOL)
+    assert accuracy == pytest.approx((logits.argmax(1) == y_test).float().mean().item())
+
+
+# --- one SGD step, taken apart ------------------------------------------------------------------
+
+@pytest.mark.parametrize("l2", [0.0, 0.01])
+def test_sgd_step_breakdown_equals_autograd_and_one_optimizer_step(l2):
+    model = seeded_classifier(1)
+    x, y = course_data()[:2]
+    step = sgd_step_breakdown(model, x, y, lr=0.1, l2=l2)
+    cost = F.cross_entropy(model(x), y)
+    cost.backward()
+    assert step.loss == pytest.approx(cost.item(), abs=TOL)
+    assert torch.allclose(step.probs, F.softmax(model(x), dim=1), atol=TOL)
+    assert torch.allclose(step.grad_W, model.linear.weight.grad.T, atol=TOL)
+    assert torch.allclose(step.grad_b, model.linear.bias.grad, atol=TOL)
+    assert torch.allclose(step.grad_logits.sum(1), torch.zeros(8), atol=TOL)  # p - y sums to 0 per sample
+    torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=l2).step()
+    assert torch.allclose(step.W_new, model.linear.weight.T, atol=TOL)
+    assert torch.allclose(step.b_new, model.linear.bias, atol=TOL)
+    assert list(samples_frame(step).columns)[:3] == ["x", "z = xW + b", "p = softmax(z)"]
+    assert len(weights_frame(step)) == 12
+
+
+# --- the lab (per-user state behind the page) ---------------------------------------------------
+
+def play_to_end(lab: TrainingLab) -> None:
+    lab.play()
+    while lab.playing:
+        lab.tick()
+
+
+def test_lab_runs_share_initial_weights_and_accumulate():
+    lab = TrainingLab(LabConfig(lr=1e5))
+    play_to_end(lab)
+    lab.configure(LabConfig(lr=0.1))
+    play_to_end(lab)
+    assert [r.config.lr for r in lab.runs] == [1e5, 0.1]
+    assert lab.runs[0].losses[0] == lab.runs[1].losses[0] == pytest.approx(2.203667, abs=1e-6)
+    table = lab.runs_table()
+    assert list(table["verdict"]) == ["Diverged", "Converging"] and list(table["epochs"]) == [20, 20]
+    assert set(table.columns) >= {"lr", "final train loss", "train accuracy", "test loss", "test accuracy"}
+    assert all(isinstance(v, float) for v in lab.runs[1].losses)  # summaries keep floats, no weights
+    lab.clear_runs()
+    assert lab.runs == [] and lab.runs_table().empty
+
+
+def test_lab_play_step_pause_reset_and_the_run_cap():
+    lab = TrainingLab(LabConfig(epochs=3))
+    assert lab.step() and lab.trainer.epoch == 1 and not lab.playing
+    lab.play()
+    assert lab.tick(1) and lab.playing and lab.trainer.epoch == 2
+    lab.pause()
+    assert lab.tick() == [] and lab.trainer.epoch == 2
+    lab.reset()
+    assert lab.trainer.epoch == 0 and lab.runs == []
+    for _ in range(MAX_RUNS + 3):
+        play_to_end(lab)  # Play on a finished run starts a new one
+    assert len(lab.runs) == MAX_RUNS and lab.runs[0].run_id == 4
+    assert lab.configure(LabConfig(epochs=3)) is False
+    lab.step()
+    assert lab.configure(LabConfig(epochs=3, seed=2)) is True and lab.trainer.epoch == 0
+
+
+def test_epochs_per_tick_plays_any_budget_in_about_fifty_ticks():
+    assert epochs_per_tick(20) == 1 and epochs_per_tick(5000) == 100 and epochs_per_tick(1) == 1
+
+
+@pytest.mark.parametrize("value", [-1, 0, "nan", "inf", 1e6, "fast", None])
+def test_absurd_learning_rates_fall_back_with_a_message(value):
+    lr, message = check_learning_rate(value)
+    assert lr == 0.1 and message and "using 0.1" in message
+
+
+def test_format_lr():
+    assert [format_lr(v) for v in (1e5, 1e-10, 0.1, 0.316)] == ["1e5", "1e-10", "0.1", "0.316"]
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+def test_figures_mark_non_finite_losses_instead_of_breaking():
+    losses = [2.2, 1e6, math.nan]
+    fig = loss_curve_figure(losses, log_y=True)
+    line, marks = fig.data
+    assert list(line.y) == [2.2, 1e6, None]
+    assert list(marks.x) == [2] and list(marks.text) == ["NaN"] and list(marks.y) == [1e6]
+    assert fig.layout.yaxis.type == "log"
+    compared = comparison_figure([("a", [1.0, 0.5]), ("b", [1.0, math.inf])], log_y=False)
+    assert [t.name for t in compared.data] == ["a", "b", "b: not finite"]
+    assert loss_curve_figure([]).data[0].y == ()
+    heat = probabilities_figure([[0.2, 0.3, 0.5], [math.nan, 0.5, 0.5]], [2, 0])
+    assert list(heat.data[1].x) == ["class 2", "class 0"] and heat.data[0].text[1][0] == "NaN"
