@@ -109,8 +109,9 @@ def temperature_section(z_shifted: np.ndarray, names: list[str], temperature: fl
     chart, notes = st.columns([2, 1], gap="large")
     chart.plotly_chart(temperature_sweep(z_shifted, names, temperature), config=NO_TOOLBAR, key="softmax_sweep")
     p_now, p_one = sm.softmax(z_shifted, temperature), sm.softmax(z_shifted)
-    notes.metric(f"top probability at T = {temperature:g}", f"{p_now.max():.4f}",
-                 delta=f"{p_now.max() - p_one.max():+.4f} vs T = 1", delta_color="off")
+    change = p_now.max() - p_one.max()
+    notes.metric(f"top probability at T = {temperature:g}", f"{p_now.max():.4f}", delta=f"{change:+.4f} vs T = 1",
+                 delta_color="off", delta_arrow="auto" if abs(change) >= 5e-5 else "off")
     notes.markdown(
         f"Dividing every logit by the same T > 0 keeps their order, so the **argmax stays "
         f"{names[int(np.argmax(p_now))]}** at every temperature. Small T sharpens towards one-hot; large T "
@@ -137,16 +138,15 @@ def shift_section(z: np.ndarray, temperature: float, shift: float) -> None:
 def steps_section(z: np.ndarray, names: list[str]) -> None:
     """Stable softmax taken apart with the real numbers."""
     st.subheader("Step by step: z → z − max → e^(z − max) → sum → p")
-    table = sm.softmax_steps(z, names)
-    st.table(table.style.format({"z": "{:.6g}", "z − max": "{:.6g}", "e^(z − max)": "{:.6g}",
-                                 "p = e^(z − max) / sum": "{:.4f}"}, na_rep=""))
+    st.table(sm.as_text(sm.softmax_steps(z, names), {"z": ".6g", "z − max": ".6g", "e^(z − max)": ".6g",
+                                                      "p = e^(z − max) / sum": ".4f"}))
 
 
 def stability_section(z: np.ndarray, names: list[str]) -> None:
     """Naive exp(z)/sum(exp(z)) next to the stable version; large logits break the naive one."""
     st.subheader("Stable vs naive softmax")
-    st.table(sm.naive_vs_stable(z, names).style.format("{:.6g}", subset=["z", "e^z", "naive e^z / Σ e^z"])
-             .format("{:.4f}", subset=["stable softmax"]))
+    st.table(sm.as_text(sm.naive_vs_stable(z, names), {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g",
+                                                        "stable softmax": ".4f"}, blank_nan=False))
     failure = sm.naive_failure(z)
     if failure == "overflow":
         st.info("Naive softmax **overflowed**: e^z is inf in float64 once z > 709.78, so it computes "

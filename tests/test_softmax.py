@@ -312,6 +312,16 @@ def test_naive_vs_stable_table_shows_the_overflow():
     np.testing.assert_array_equal(table["stable softmax"], [1.0, 0.0, 0.0])
 
 
+def test_as_text_formats_columns_and_blanks_missing_values():
+    steps = sm.softmax_steps([1.0, 2.0, 3.0], ["a", "b", "c"])
+    shown = sm.as_text(steps, {"z": ".6g", "p = e^(z − max) / sum": ".4f"})
+    assert list(shown["p = e^(z − max) / sum"]) == ["0.0900", "0.2447", "0.6652", "1.0000"]
+    assert list(shown["z"]) == ["1", "2", "3", ""]
+    assert shown["e^(z − max)"].dtype == float  # columns not listed are left alone
+    naive = sm.as_text(sm.naive_vs_stable([1000.0, 0.0], ["a", "b"]), {"naive e^z / Σ e^z": ".4f"}, blank_nan=False)
+    assert list(naive["naive e^z / Σ e^z"]) == ["nan", "0.0000"]
+
+
 # --- figures ---------------------------------------------------------------------------------
 
 def _roundtrip(fig: go.Figure) -> dict:
