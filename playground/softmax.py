@@ -30,7 +30,7 @@ TEMPERATURE_OPTIONS: tuple[float, ...] = (
 SHIFT_LIMIT = 10.0
 SHIFT_STEP = 0.5
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # ASCII digits only
 _NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]+")
 

@@ -217,6 +217,7 @@ def test_parse_logits_accepts_commas_spaces_and_newlines(text, expected):
     ("1;2", "'1;2' is not a number"),
     ("1, 2_0", "'2_0' is not a number"),
     ("1, 0x1f", "'0x1f' is not a number"),
+    ("\u0661, 2", "'\u0661' is not a number"),
     ("1, nan", "'nan' is not a finite number"),
     ("inf, 1", "'inf' is not a finite number"),
     ("1, -Infinity", "'-Infinity' is not a finite number"),

@@ -262,6 +262,20 @@ def test_off_grid_url_values_snap_to_the_sliders():
     assert at.slider(key="softmax_shift").value == 0.5
 
 
+@pytest.mark.parametrize("query, n_warnings", [
+    ({"classes": "<b>x</b>,**y**,ñ 😀"}, 0),
+    ({"logits": "", "T": "", "shift": "", "target": "", "classes": ""}, 4),
+    ({"logits": "1,2,3\n4", "T": " 2 ", "target": "0x1"}, 1),
+    ({"logits": "\u0661,\u0662"}, 1),  # Arabic-Indic digits: float() would take them, the explorer does not
+])
+def test_odd_url_values_never_crash(query, n_warnings):
+    at = explorer(query)
+    assert_clean(at)
+    assert not at.error
+    assert len(at.warning) == n_warnings
+    assert len(bars(at)[0]) >= 2
+
+
 def test_class_count_mismatch_falls_back_to_default_names():
     at = explorer({"logits": "1,2,3", "classes": "a,b"})
     assert_clean(at)
