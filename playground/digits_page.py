@@ -1,0 +1,173 @@
+"""Pure helpers behind the Digit canvas page: verdicts, entropy, contributions, the mistakes gallery.
+
+No Streamlit here: the page passes arrays in and shows what comes out, so all of it is testable alone.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from playground.digits import probabilities
+
+CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
+NOT_SURE_PROBABILITY = 0.6  # below this top probability the page says "not sure"
+NOT_SURE_ENTROPY_BITS = 1.5  # above this entropy (max log2(10) ≈ 3.32 bits) the page says "not sure"
+MODEL_LABELS: dict[str, str] = {"linear": "Softmax regression (the course's model)", "cnn": "CNN"}
+SORT_ORDERS: dict[str, bool] = {"most confident first": False, "least confident first": True}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the page says about one set of probabilities: the top two classes and how sure it is."""
+
+    top: int
+    top_probability: float
+    runner_up: int
+    runner_up_probability: float
+    entropy_bits: float
+    sure: bool
+
+
+def entropy_bits(probs: np.ndarray) -> float:
+    """Shannon entropy in bits of a probability vector (0 log 0 counts as 0)."""
+    p = np.asarray(probs, dtype=np.float64)
+    positive = p[p > 0]
+    return float(-(positive * np.log2(positive)).sum())
+
+
+def top_two(probs: np.ndarray) -> tuple[int, int]:
+    """Indices of the most and second most probable classes (ties go to the lower index)."""
+    order = np.argsort(-np.asarray(probs, dtype=np.float64), kind="stable")
+    return int(order[0]), int(order[1])
+
+
+def read_verdict(probs: np.ndarray) -> Verdict:
+    """Top two classes and whether the model is sure: top p ≥ threshold and entropy ≤ threshold."""
+    p = np.asarray(probs, dtype=np.float64)
+    top, runner_up = top_two(p)
+    entropy = entropy_bits(p)
+    sure = p[top] >= NOT_SURE_PROBABILITY and entropy <= NOT_SURE_ENTROPY_BITS
+    return Verdict(top, float(p[top]), runner_up, float(p[runner_up]), entropy, bool(sure))
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """One sentence for the reader: the prediction, or "not sure" with the top two."""
+    if verdict.sure:
+        return f"It reads a **{verdict.top}** with probability {verdict.top_probability:.1%}."
+    return (
+        f"**Not sure**: {verdict.top} ({verdict.top_probability:.1%}) or {verdict.runner_up} "
+        f"({verdict.runner_up_probability:.1%}); entropy {verdict.entropy_bits:.2f} of "
+        f"{math.log2(len(CLASS_NAMES)):.2f} bits."
+    )
+
+
+def logits_table(logits: np.ndarray, temperature: float) -> pd.DataFrame:
+    """The 10 logits with their softmax probabilities at T = 1 and (when different) at ``temperature``."""
+    z = np.asarray(logits, dtype=np.float64)
+    table = pd.DataFrame({"digit": list(CLASS_NAMES), "logit": z, "p (T = 1)": probabilities(z)})
+    if temperature != 1:
+        table[f"p (T = {temperature:g})"] = probabilities(z, temperature)
+    return table
+
+
+def explorer_query(logits: np.ndarray) -> dict[str, str]:
+    """Query params that open the Softmax explorer on these 10 logits with the digit names."""
+    return {"logits": ",".join(f"{v:.4g}" for v in np.asarray(logits, dtype=np.float64)),
+            "classes": ",".join(CLASS_NAMES)}
+
+
+def linear_templates(weight: np.ndarray) -> np.ndarray:
+    """The rows of W (10, 784) of the softmax regression as (10, 28, 28) images."""
+    w = np.asarray(weight, dtype=np.float64)
+    if w.shape != (10, 784):
+        raise ValueError(f"expected W of shape (10, 784), got {w.shape}")
+    return w.reshape(10, 28, 28)
+
+
+def contribution_map(form: np.ndarray, templates: np.ndarray, digit: int) -> np.ndarray:
+    """Per-pixel contribution w_c ⊙ x of the input to class ``digit``; it sums to logit minus bias."""
+    return np.asarray(templates[digit], dtype=np.float64) * np.asarray(form, dtype=np.float64)
+
+
+def contribution_summary(digit: int, total: float, bias: float) -> str:
+    """How one logit of the softmax regression adds up: Σ w·x plus the bias."""
+    return f"logit of {digit} = Σ w·x ({total:+.2f}) + bias ({bias:+.2f}) = {total + bias:+.2f}"
+
+
+def mistakes(logits: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    """The misread test digits: index, true and predicted label, and the predicted class's probability."""
+    probs = probabilities(np.asarray(logits, dtype=np.float64))
+    predicted = probs.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != np.asarray(labels))
+    return pd.DataFrame({
+        "index": wrong,
+        "true": np.asarray(labels)[wrong].astype(int),
+        "predicted": predicted[wrong].astype(int),
+        "probability": probs[wrong, predicted[wrong]],
+    })
+
+
+def sort_mistakes(table: pd.DataFrame, order: str) -> pd.DataFrame:
+    """Sort the mistakes by the model's confidence (``order`` is a key of SORT_ORDERS), index breaks ties."""
+    ascending = SORT_ORDERS[order]
+    return table.sort_values(["probability", "index"], ascending=[ascending, True], kind="stable").reset_index(drop=True)
+
+
+def page_count(n_rows: int, page_size: int) -> int:
+    """How many pages ``n_rows`` need at ``page_size`` per page (at least 1)."""
+    return max(1, math.ceil(n_rows / page_size))
+
+
+def page_of(table: pd.DataFrame, page: int, page_size: int) -> pd.DataFrame:
+    """Rows of the 1-based ``page``; pages past the end are clamped to the last one."""
+    page = min(max(1, page), page_count(len(table), page_size))
+    return table.iloc[(page - 1) * page_size: page * page_size]
+
+
+def mistake_caption(row: Any) -> str:
+    """Short caption for one misread digit: true label, predicted label and probability."""
+    return f"true {row.true} → {row.predicted} ({row.probability:.1%})"
+
+
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour enlargement of a (H, W) image in [0, 1] or [0, 255] to uint8, so pixels stay crisp."""
+    values = np.asarray(image, dtype=np.float64)
+    scaled = values * 255.0 if values.max(initial=0.0) <= 1.0 else values
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8).repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def pixel_grid(form: np.ndarray, cell: int = 8, line: tuple[int, int, int] = (71, 85, 105)) -> np.ndarray:
+    """The 28×28 input as an RGB image of ``cell``-px squares with 1-px grid lines, so each pixel shows."""
+    gray = enlarge(form, cell)
+    size = gray.shape[0] + 1
+    rgb = np.empty((size, size, 3), dtype=np.uint8)
+    rgb[:-1, :-1] = gray[:, :, None]
+    rgb[::cell, :] = line
+    rgb[:, ::cell] = line
+    return rgb
+
+
+def card_rows(card: dict[str, Any]) -> list[tuple[str, str]]:
+    """The model card as (label, value) rows a student can read: size, accuracy, training set-up."""
+    def pct(key: str) -> str:
+        value = card.get(key)
+        return f"{value:.2%}" if isinstance(value, (int, float)) else "—"
+
+    rows = [
+        ("Parameters", f"{card.get('parameters', 0):,}"),
+        ("MNIST test accuracy", pct("mnist_test_accuracy")),
+        ("Accuracy on re-drawn digits", pct("drawings_accuracy")),
+        ("Epochs", str(card.get("epochs", "—"))),
+        ("Optimizer", str(card.get("optimizer", "—"))),
+        ("Augmentation", str(card.get("augmentation", "—"))),
+        ("Re-drawn training digits", f"{card.get('redrawn_training_digits', 0):,}"),
+        ("Seed", str(card.get("seed", "—"))),
+        ("Training time", f"{card['training_seconds']:.0f} s" if "training_seconds" in card else "—"),
+        ("PyTorch", str(card.get("torch_version", "—"))),
+        ("Command", str(card.get("command", "—"))),
+    ]
+    return rows

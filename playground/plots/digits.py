@@ -1,0 +1,100 @@
+"""Plotly figures for the Digit canvas page: data in, ``go.Figure`` out, no Streamlit.
+
+Small multiples (templates, contribution maps) are drawn as one heatmap of a mosaic with NaN gutters
+rather than many subplots: one trace is much faster to build and to send on every stroke.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import plotly.graph_objects as go
+
+TOP_COLOR = "#4f46e5"
+RUNNER_UP_COLOR = "#f59e0b"
+OTHER_COLOR = "#94a3b8"
+GUTTER = 3  # NaN pixels between the columns of a mosaic
+ROW_GUTTER = 8  # NaN pixels between its rows, room for the tile titles
+DIVERGING = "RdBu_r"  # red = pushes toward the class, blue = pushes away
+_MARGIN = dict(l=4, r=4, t=36, b=4)
+
+
+def probability_bars(probs: npt.ArrayLike, top: int, runner_up: int | None = None,
+                     title: str = "probabilities") -> go.Figure:
+    """Bars of the 10 class probabilities; the top class (and a runner-up, when given) highlighted."""
+    p = np.asarray(probs, dtype=np.float64)
+    colors = [OTHER_COLOR] * len(p)
+    if runner_up is not None:
+        colors[runner_up] = RUNNER_UP_COLOR
+    colors[top] = TOP_COLOR
+    fig = go.Figure(go.Bar(
+        x=[str(i) for i in range(len(p))], y=p, marker_color=colors, texttemplate="%{y:.0%}",
+        textposition="outside", cliponaxis=False, hovertemplate="digit %{x}: p = %{y:.4f}<extra></extra>",
+    ))
+    fig.update_layout(height=260, margin=dict(l=4, r=4, t=36, b=4), title=title,
+                      xaxis=dict(type="category", title=None), yaxis=dict(range=[0, 1.15], tickformat=".0%"))
+    return fig
+
+
+def _square_axes(fig: go.Figure) -> None:
+    """Hide the axes, keep pixels square and put row 0 at the top, like an image."""
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+
+
+def mosaic(tiles: npt.ArrayLike, columns: int, gutter: int = GUTTER,
+           row_gutter: int = ROW_GUTTER) -> tuple[np.ndarray, np.ndarray]:
+    """Lay (N, h, w) tiles on a grid with NaN gutters; returns (z, tile index per cell, -1 in gutters)."""
+    tiles = np.asarray(tiles, dtype=np.float64)
+    n, h, w = tiles.shape
+    rows = -(-n // columns)
+    z = np.full((rows * (h + row_gutter) - row_gutter, columns * (w + gutter) - gutter), np.nan)
+    owner = np.full(z.shape, -1, dtype=int)
+    for i in range(n):
+        r, c = divmod(i, columns)
+        top, left = r * (h + row_gutter), c * (w + gutter)
+        z[top: top + h, left: left + w] = tiles[i]
+        owner[top: top + h, left: left + w] = i
+    return z, owner
+
+
+def _tile_labels(owner: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    lookup = np.array([*names, ""], dtype=object)
+    return lookup[owner]  # owner -1 picks the trailing "" for gutters
+
+
+def _mosaic_figure(tiles: np.ndarray, names: Sequence[str], columns: int, zmax: float, height: int,
+                   title: str, hover_value: str, label_hover: bool = True) -> go.Figure:
+    """One diverging heatmap of the tiles; ``label_hover`` names the tile on hover (costlier to build)."""
+    z, owner = mosaic(tiles, columns)
+    h, w = tiles.shape[1:]
+    hover_prefix = "%{customdata}: " if label_hover else ""
+    fig = go.Figure(go.Heatmap(
+        z=z, customdata=_tile_labels(owner, names) if label_hover else None, colorscale=DIVERGING,
+        zmin=-zmax, zmax=zmax, zmid=0, hoverongaps=False, colorbar=dict(thickness=10, len=0.9),
+        hovertemplate=hover_prefix + hover_value + " = %{z:.3f}<extra></extra>",
+    ))
+    for i, name in enumerate(names):
+        r, c = divmod(i, columns)
+        fig.add_annotation(x=c * (w + GUTTER) + (w - 1) / 2, y=r * (h + ROW_GUTTER) - 0.6, text=name,
+                           showarrow=False, yanchor="bottom", font=dict(size=12))
+    _square_axes(fig)
+    fig.update_layout(height=height, margin=dict(l=4, r=4, t=50, b=4), title=title)
+    return fig
+
+
+def template_grid(templates: npt.ArrayLike) -> go.Figure:
+    """The 10 rows of W as 28×28 templates in a 2×5 grid, on one diverging colour scale centred at 0."""
+    t = np.asarray(templates, dtype=np.float64)
+    zmax = float(np.abs(t).max()) or 1.0
+    return _mosaic_figure(t, [f"w for {d}" for d in range(len(t))], columns=5, zmax=zmax, height=300,
+                          title="The rows of W", hover_value="w")
+
+
+def contribution_pair(maps: npt.ArrayLike, digits: Sequence[int]) -> go.Figure:
+    """Per-pixel contributions w_c ⊙ x for two classes side by side, on one diverging colour scale."""
+    m = np.asarray(maps, dtype=np.float64)
+    zmax = float(np.abs(m).max()) or 1.0
+    return _mosaic_figure(m, [f"toward {d}" for d in digits], columns=len(m), zmax=zmax, height=260,
+                          title="w ⊙ x, pixel by pixel", hover_value="w·x", label_hover=False)
