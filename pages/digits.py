@@ -1,5 +1,234 @@
-"""Placeholder until this page's issue lands."""
-import streamlit as st
+"""Digit canvas: draw a digit, watch the ten probabilities, and see why the model thinks so."""
+from __future__ import annotations
 
-st.title("digits")
-st.info("This page is being built.")
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+from torch import nn
+
+from pages._ui import seed_state_from_url, write_state_to_url
+from playground import digits as dg
+from playground import digits_page as dp
+from playground.mnist import load_mnist
+from playground.plots import digits as plots
+from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature
+from playground.urlstate import ParamSpec, one_of
+
+PAGE_ID = "digits"
+MODEL_KEY, T_KEY, STROKE_KEY = "digits_model", "digits_T", "digits_stroke_width"
+CANVAS_VERSION_KEY, ORDER_KEY = "digits_canvas_version", "digits_gallery_order"
+URL_SPECS = [
+    ParamSpec("model", "cnn", one_of(list(dp.MODEL_LABELS))),
+    ParamSpec("T", 1.0, parse_temperature, format_number),
+]
+WIDGET_KEYS = {"model": MODEL_KEY, "T": T_KEY}
+GALLERY_PAGE_SIZE = 24
+NO_TOOLBAR = {"displayModeBar": False}
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def cached_model(kind: str, models_dir: str) -> nn.Module:
+    """The model for ``kind`` (shared by every session, never mutated)."""
+    return dg.load_model(kind, Path(models_dir))
+
+
+@st.cache_resource(show_spinner="Reading the MNIST test set…")
+def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST test images and labels (read-only, shared)."""
+    return load_mnist("test")
+
+
+@st.cache_data(show_spinner="Reading all 10,000 test digits with this model…")
+def cached_mistakes(kind: str, models_dir: str) -> pd.DataFrame:
+    """The model's misread test digits, from predictions over the whole test set."""
+    images, labels = cached_test_set()
+    logits = dg.logits_for_forms(images.astype(np.float32) / 255.0, cached_model(kind, models_dir))
+    return dp.mistakes(logits, labels)
+
+
+@st.cache_data
+def cached_templates(models_dir: str) -> tuple[np.ndarray, np.ndarray]:
+    """The softmax regression's W rows as (10, 28, 28) templates and its 10 biases."""
+    linear = cached_model("linear", models_dir).linear
+    return dp.linear_templates(linear.weight.numpy()), linear.bias.numpy().astype(np.float64)
+
+
+def init_state() -> None:
+    """Seed model and temperature from the URL (warning on bad values), then fill in the defaults."""
+    for warning in seed_state_from_url(PAGE_ID, URL_SPECS, WIDGET_KEYS):
+        st.warning(warning)
+    for spec in URL_SPECS:
+        st.session_state.setdefault(WIDGET_KEYS[spec.key], spec.default)
+    st.session_state.setdefault(CANVAS_VERSION_KEY, 0)
+
+
+def model_choice() -> str:
+    """Radio between the course's softmax regression and the CNN; returns the model kind."""
+    return st.radio("Model", list(dp.MODEL_LABELS), format_func=dp.MODEL_LABELS.get, key=MODEL_KEY,
+                    horizontal=True)
+
+
+def load_or_explain(kind: str, models_dir: str) -> tuple[nn.Module, dict] | None:
+    """The cached model and its card, or None after an error that names the rebuild command."""
+    try:
+        return cached_model(kind, models_dir), dg.load_card(kind, Path(models_dir))
+    except dg.ModelFileError as err:
+        st.error(f"**The {dp.MODEL_LABELS[kind]} cannot be used.** {err}", icon=":material/error:")
+        st.code(dg.rebuild_command(kind), language="bash", wrap_lines=True)
+        st.caption("Pick the other model above, or rebuild these weights; the other pages still work.")
+        return None
+
+
+def model_card(kind: str, card: dict) -> None:
+    """Parameters, accuracy and training set-up of the chosen model."""
+    with st.expander(f"Model card: {dp.MODEL_LABELS[kind]}", expanded=False):
+        rows = dp.card_rows(card)
+        st.dataframe(pd.DataFrame(rows, columns=["", "value"]), hide_index=True, width="stretch")
+
+
+def _clear_canvas() -> None:
+    st.session_state[CANVAS_VERSION_KEY] += 1
+
+
+def draw_canvas() -> np.ndarray | None:
+    """The 280×280 canvas (white on black, freedraw) with a stroke-width slider and a Clear button."""
+    result = st_canvas(
+        stroke_width=st.session_state.get(STROKE_KEY, 20), stroke_color="#FFFFFF", background_color="#000000",
+        height=280, width=280, drawing_mode="freedraw", update_streamlit=True, return_image_data=True,
+        key=f"digits_canvas_{st.session_state[CANVAS_VERSION_KEY]}",
+    )
+    st.slider("Stroke width (px)", 8, 40, 20, key=STROKE_KEY)
+    st.button("Clear", icon=":material/ink_eraser:", on_click=_clear_canvas)
+    return result.image_data
+
+
+def read_drawing(image: np.ndarray | None) -> np.ndarray | None:
+    """The 28×28 MNIST-form input, or None (no ink, or a drawing that cannot be read, with a warning)."""
+    if image is None:
+        return None
+    try:
+        return dg.preprocess(image)
+    except dg.DrawingError as err:
+        st.warning(f"This drawing cannot be read: {err}")
+        return None
+
+
+def prediction_or_prompt(logits: np.ndarray | None, temperature: float) -> None:
+    """The "Prediction" metric, a "not sure" note when needed and the 10 probabilities; or a prompt."""
+    if logits is None:
+        st.info("**Draw a digit** on the black square, as big as you like: the prediction appears here.",
+                icon=":material/draw:")
+        return
+    probs = dg.probabilities(logits, temperature)
+    verdict = dp.read_verdict(probs)
+    st.metric("Prediction", str(verdict.top), delta=f"{verdict.top_probability:.1%}", delta_color="off",
+              delta_arrow="off", delta_description="probability" + ("" if verdict.sure else " · not sure"))
+    (st.success if verdict.sure else st.warning)(dp.verdict_text(verdict))
+    title = "probabilities" + ("" if temperature == 1 else f" at T = {temperature:g}")
+    st.plotly_chart(plots.probability_bars(probs, verdict.top, None if verdict.sure else verdict.runner_up,
+                                           title), config=NO_TOOLBAR, key="digits_bars")
+
+
+def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
+    """Raw drawing thumbnail next to the enlarged 28×28 input the model reads."""
+    st.subheader("What the model sees")
+    raw, seen = st.columns(2)
+    raw.image(image, caption="your drawing (280×280)", width=140)
+    seen.image(dp.pixel_grid(form), caption="the 28×28 input, one square per pixel", width=225)
+    st.caption("Like MNIST: crop to the ink → scale the longer side to a 20 px box → place the centre of "
+               "mass at the centre of a 28×28 field.")
+
+
+def temperature_and_logits(logits: np.ndarray | None) -> float:
+    """Temperature slider, the 10 logits as a table, and the hand-off to the Softmax explorer."""
+    st.subheader("Logits and temperature")
+    temperature = st.select_slider("Temperature T (probabilities = softmax(logits / T))", TEMPERATURE_OPTIONS,
+                                   key=T_KEY)
+    if logits is None:
+        st.caption("Draw a digit to see its 10 logits.")
+        return temperature
+    table = dp.logits_table(logits, temperature)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns[1:]})
+    if st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:"):
+        st.switch_page("pages/softmax.py", query_params=dp.explorer_query(logits))
+    return temperature
+
+
+def contributions(form: np.ndarray, logits: np.ndarray, models_dir: str) -> None:
+    """Per-pixel w_c ⊙ x for the predicted class and the runner-up of the softmax regression."""
+    st.subheader("Which pixels pushed which digit")
+    templates, biases = cached_templates(models_dir)
+    top, runner_up = dp.top_two(logits)
+    maps = np.stack([dp.contribution_map(form, templates, d) for d in (top, runner_up)])
+    totals = maps.sum(axis=(1, 2))
+    st.plotly_chart(plots.contribution_pair(maps, [top, runner_up]), config=NO_TOOLBAR, key="digits_contrib")
+    st.caption("  \n".join(dp.contribution_summary(d, t, biases[d]) for d, t in zip((top, runner_up), totals)))
+    st.caption("Red pixels of your ink pushed that digit's logit up, blue ones pushed it down.")
+
+
+@st.fragment
+def drawing_section(kind: str, model: nn.Module, models_dir: str) -> None:
+    """Everything that depends on the drawing; a stroke reruns only this fragment, prediction first."""
+    canvas_col, result_col = st.columns(2)
+    with canvas_col:
+        st.caption("Draw here. Hover the canvas for its undo, redo and clear tools.")
+        image = draw_canvas()
+    with result_col:
+        form = read_drawing(image)
+        logits = None if form is None else dg.logits_for_forms(form[None], model)[0]
+        prediction_or_prompt(logits, st.session_state.get(T_KEY, 1.0))  # the slider below owns this key
+    if form is not None:
+        what_the_model_sees(image, form)
+    temperature = temperature_and_logits(logits)
+    write_state_to_url(PAGE_ID, URL_SPECS, {"model": kind, "T": temperature})
+    if kind == "linear" and form is not None:
+        contributions(form, logits, models_dir)
+
+
+def templates_section(models_dir: str) -> None:
+    """The softmax regression's weights, one 28×28 template per digit."""
+    st.subheader("Inside the softmax regression")
+    st.caption("Each digit's logit is Σ w·x + b over the 784 pixels, so each row of W is a 28×28 template: "
+               "ink on red pixels raises that digit's logit, ink on blue pixels lowers it.")
+    st.plotly_chart(plots.template_grid(cached_templates(models_dir)[0]), config=NO_TOOLBAR, key="digits_templates")
+
+
+@st.fragment
+def mistakes_gallery(kind: str, models_dir: str) -> None:
+    """The MNIST test digits this model gets wrong, sortable by confidence and paged."""
+    st.subheader("Mistakes gallery")
+    table = cached_mistakes(kind, models_dir)
+    st.caption(f"The {dp.MODEL_LABELS[kind]} misreads {len(table):,} of the 10,000 MNIST test digits.")
+    order_col, page_col = st.columns(2)
+    order = order_col.radio("Sort by confidence", list(dp.SORT_ORDERS), key=ORDER_KEY, horizontal=True)
+    pages = dp.page_count(len(table), GALLERY_PAGE_SIZE)
+    page = page_col.number_input(f"Page (of {pages})", 1, pages, 1, key=f"digits_gallery_page_{kind}")
+    shown = dp.page_of(dp.sort_mistakes(table, order), page, GALLERY_PAGE_SIZE)
+    images, _ = cached_test_set()
+    st.image([dp.enlarge(images[i], 3) for i in shown["index"]], width=84,
+             caption=[dp.mistake_caption(row) for row in shown.itertuples()])
+
+
+def main() -> None:
+    """Lay the page out: model choice, drawing and prediction, the linear model's insides, mistakes."""
+    st.title("Digit canvas")
+    st.caption("Draw a digit with the mouse or a finger. The model reads it after every stroke.")
+    init_state()
+    kind = model_choice()
+    models_dir = str(dg.MODELS_DIR)
+    loaded = load_or_explain(kind, models_dir)
+    if loaded is None:
+        return
+    model, card = loaded
+    model_card(kind, card)
+    drawing_section(kind, model, models_dir)
+    if kind == "linear":
+        templates_section(models_dir)
+    mistakes_gallery(kind, models_dir)
+
+
+main()

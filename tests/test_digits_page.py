@@ -1,0 +1,342 @@
+"""The Digit canvas: its pure helpers (checked against torch) and the page through AppTest."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
+
+import playground.digits as dg
+from playground import digits_page as dp
+from playground import softmax as sm
+from playground.paths import MODELS_DIR
+from playground.plots import digits as plots
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+CANVAS_KEY = "digits_canvas_0"
+HAVE_CNN = (MODELS_DIR / "cnn.pt").exists()
+
+
+# ---------------------------------------------------------------- drawings as the canvas sends them
+
+def canvas_png(draw=None, background=(0, 0, 0, 255)) -> str:
+    """A 280×280 RGBA canvas image (white ink on black) as the PNG data URL the component returns."""
+    image = Image.new("RGBA", (280, 280), background)
+    if draw is not None:
+        draw(ImageDraw.Draw(image))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def draw_one(d: ImageDraw.ImageDraw) -> None:
+    d.line([(150, 45), (135, 235)], fill=(255, 255, 255, 255), width=20)
+
+
+def draw_zero(d: ImageDraw.ImageDraw) -> None:
+    d.ellipse([(85, 40), (195, 240)], outline=(255, 255, 255, 255), width=20)
+
+
+def component_value(data_url: str | None) -> dict:
+    """The canvas component's session-state value: Fabric JSON plus the PNG data URL."""
+    return {"drawing": {"raw": {"version": "6.0.0", "objects": []}, "data": data_url}, "backgroundFit": None}
+
+
+def canvas_image(draw) -> np.ndarray:
+    """The RGBA array ``st_canvas(...).image_data`` would hand the page for this drawing."""
+    encoded = canvas_png(draw).split(",", 1)[1]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))))
+
+
+# ---------------------------------------------------------------- AppTest helpers
+
+def digits_page(query: dict[str, str] | None = None, drawing: str | None = None) -> AppTest:
+    """Run the app on the digits page (optionally with URL params and an injected canvas drawing)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/digits.py")
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if drawing is not None:
+        at.session_state[CANVAS_KEY] = component_value(drawing)
+    return at.run()
+
+
+def prediction(at: AppTest) -> str | None:
+    values = [m.value for m in at.metric if m.label == "Prediction"]
+    return values[0] if values else None
+
+
+def prediction_delta(at: AppTest) -> str:
+    return next(m.proto.delta for m in at.metric if m.label == "Prediction")
+
+
+def markdown_text(at: AppTest) -> str:
+    parts = [el.value for kind in ("info", "warning", "error", "success", "caption", "markdown")
+             for el in at.get(kind) if isinstance(getattr(el, "value", None), str)]
+    return "\n".join(parts)
+
+
+def chart(at: AppTest, key: str) -> dict:
+    matches = [el for el in at.get("plotly_chart") if el.proto.id.endswith(f"-{key}")]
+    assert len(matches) == 1, f"expected one chart {key!r}"
+    return json.loads(matches[0].proto.spec)
+
+
+def decode(values) -> np.ndarray:
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values, dtype=float)
+
+
+def logits_frame(at: AppTest) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if "logit" in df.value.columns)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# ---------------------------------------------------------------- pure helpers, against torch
+
+def test_entropy_matches_torch():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        p = rng.dirichlet(np.ones(10) * rng.uniform(0.05, 3))
+        expected = torch.distributions.Categorical(probs=torch.tensor(p)).entropy().item() / math.log(2)
+        assert dp.entropy_bits(p) == pytest.approx(expected, abs=1e-9)
+    assert dp.entropy_bits(np.eye(10)[3]) == 0.0
+    assert dp.entropy_bits(np.full(10, 0.1)) == pytest.approx(math.log2(10))
+
+
+def test_verdict_sure_and_not_sure():
+    sure = dp.read_verdict(np.array([0.01] * 3 + [0.91] + [0.01] * 6))
+    assert (sure.top, sure.sure) == (3, True) and "reads a **3**" in dp.verdict_text(sure)
+    split = dp.read_verdict(np.array([0.0, 0.45, 0.0, 0.0, 0.0, 0.0, 0.0, 0.4, 0.15, 0.0]))
+    assert (split.top, split.runner_up, split.sure) == (1, 7, False)
+    assert dp.verdict_text(split).startswith("**Not sure**: 1 (45.0%) or 7 (40.0%)")
+    flat = np.full(10, 0.3 / 9)
+    flat[5] = 0.7  # top p above the threshold but the rest spread thin: entropy ≈ 2.4 bits
+    assert dp.entropy_bits(flat) > dp.NOT_SURE_ENTROPY_BITS and not dp.read_verdict(flat).sure
+
+
+def test_logits_table_matches_torch_softmax_at_each_temperature():
+    z = np.array([1.5, -2.0, 0.3, 7.1, 2.2, -0.4, 0.0, 6.9, -3.3, 1.0])
+    for temperature in (0.5, 1.0, 3.0):
+        table = dp.logits_table(z, temperature)
+        assert list(table["digit"]) == [str(d) for d in range(10)]
+        np.testing.assert_allclose(table["p (T = 1)"], F.softmax(torch.tensor(z), 0).numpy(), atol=1e-12)
+        if temperature != 1:
+            np.testing.assert_allclose(table[f"p (T = {temperature:g})"],
+                                       F.softmax(torch.tensor(z) / temperature, 0).numpy(), atol=1e-12)
+        else:
+            assert table.shape[1] == 3
+
+
+def test_explorer_query_is_read_back_by_the_explorer():
+    z = np.array([1.23456, -20.5, 0.001234, 1e-7, 12345.678, -3.0, 0.0, 2.5, -0.75, 9.99])
+    query = dp.explorer_query(z)
+    parsed = sm.parse_logits(query["logits"])
+    assert len(parsed) == 10 and np.allclose(parsed, z, rtol=5e-4, atol=1e-12)
+    assert sm.parse_class_names(query["classes"]) == [str(d) for d in range(10)]
+
+
+def test_contributions_add_up_to_the_linear_models_logits():
+    model = dg.load_model("linear")
+    form = dg.preprocess(canvas_image(draw_zero))
+    templates = dp.linear_templates(model.linear.weight.numpy())
+    torch_logits = model(torch.from_numpy(form).reshape(1, 784)).double().numpy()[0]
+    bias = model.linear.bias.double().numpy()
+    for digit in range(10):
+        total = dp.contribution_map(form, templates, digit).sum()
+        assert total + bias[digit] == pytest.approx(torch_logits[digit], abs=1e-4)
+    assert "= " + f"{torch_logits[0]:+.2f}" in dp.contribution_summary(0, total=torch_logits[0] - bias[0], bias=bias[0])
+    with pytest.raises(ValueError):
+        dp.linear_templates(np.zeros((10, 783)))
+
+
+def test_mistakes_sorting_and_paging():
+    logits = np.array([[5.0, 0, 0], [0, 1.0, 0.9], [0, 0, 3.0], [0.2, 0.1, 0], [0, 4.0, 0]])
+    labels = np.array([0, 2, 2, 1, 0])
+    table = dp.mistakes(logits, labels)
+    assert list(table["index"]) == [1, 3, 4]
+    expected_p = F.softmax(torch.tensor(logits[[1, 3, 4]]), 1).max(1).values.numpy()
+    np.testing.assert_allclose(table["probability"], expected_p, atol=1e-12)
+    assert list(table["predicted"]) == [1, 0, 1] and list(table["true"]) == [2, 1, 0]
+    assert list(dp.sort_mistakes(table, "most confident first")["index"]) == [4, 1, 3]
+    assert list(dp.sort_mistakes(table, "least confident first")["index"]) == [3, 1, 4]
+    assert dp.page_count(0, 24) == 1 and dp.page_count(48, 24) == 2 and dp.page_count(49, 24) == 3
+    big = pd.DataFrame({"index": range(50)})
+    assert list(dp.page_of(big, 3, 24)["index"]) == [48, 49]
+    assert list(dp.page_of(big, 99, 24)["index"]) == [48, 49]  # past the end: the last page
+    assert dp.mistake_caption(next(table.itertuples())) == "true 2 → 1 (44.0%)"
+
+
+def test_pixel_grid_and_enlarge_keep_pixels_visible():
+    form = np.zeros((28, 28), dtype=np.float32)
+    form[0, 0], form[27, 27] = 1.0, 0.5
+    grid = dp.pixel_grid(form, cell=8)
+    assert grid.shape == (225, 225, 3) and grid.dtype == np.uint8
+    assert tuple(grid[4, 4]) == (255, 255, 255) and tuple(grid[0, 4]) == (71, 85, 105)
+    assert tuple(grid[220, 220]) == (128, 128, 128) and tuple(grid[20, 20]) == (0, 0, 0)
+    big = dp.enlarge(np.array([[0, 255], [128, 0]], dtype=np.uint8), 3)
+    assert big.shape == (6, 6) and big[0, 3] == 255 and big[3, 0] == 128
+
+
+def test_card_rows_read_the_shipped_card():
+    rows = dict(dp.card_rows(dg.load_card("linear")))
+    assert rows["Parameters"] == "7,850"
+    assert rows["MNIST test accuracy"] == f"{dg.load_card('linear')['mnist_test_accuracy']:.2%}"
+    assert rows["Command"].startswith("python -m playground.train_mnist --model linear")
+
+
+def test_figures_highlight_and_lay_out_tiles():
+    p = np.array([0.02, 0.5, 0.02, 0.02, 0.02, 0.02, 0.02, 0.34, 0.02, 0.02])
+    colors = plots.probability_bars(p, top=1, runner_up=7).data[0].marker.color
+    assert colors[1] == plots.TOP_COLOR and colors[7] == plots.RUNNER_UP_COLOR
+    assert {c for i, c in enumerate(colors) if i not in (1, 7)} == {plots.OTHER_COLOR}
+    z, owner = plots.mosaic(np.arange(3 * 2 * 2).reshape(3, 2, 2), columns=2, gutter=1, row_gutter=2)
+    assert z.shape == (6, 5) and np.isnan(z[2:4]).all() and np.isnan(z[:, 2]).all()
+    assert owner[0, 3] == 1 and owner[4, 0] == 2 and owner[4, 3] == -1
+    fig = plots.template_grid(np.random.default_rng(1).normal(size=(10, 28, 28)))
+    assert len(fig.data) == 1 and fig.data[0].zmid == 0 and len(fig.layout.annotations) == 10
+
+
+# ---------------------------------------------------------------- the page through AppTest
+
+def test_empty_canvas_shows_the_prompt():
+    at = digits_page({"model": "linear"})
+    assert_clean(at)
+    assert prediction(at) is None
+    assert "Draw a digit" in markdown_text(at)
+    blank = digits_page({"model": "linear"}, drawing=canvas_png())
+    assert_clean(blank)
+    assert prediction(blank) is None and "Draw a digit" in markdown_text(blank)
+
+
+@pytest.mark.parametrize("model", ["linear", pytest.param("cnn", marks=pytest.mark.skipif(
+    not HAVE_CNN, reason="assets/models/cnn.pt is not built yet"))])
+def test_injected_one_is_predicted(model):
+    at = digits_page({"model": model}, drawing=canvas_png(draw_one))
+    assert_clean(at)
+    assert prediction(at) == "1"
+    expected = dg.probabilities(dg.predict_logits(canvas_image(draw_one), dg.load_model(model)))
+    assert prediction_delta(at) == f"{expected[1]:.1%}"
+    bars = chart(at, "digits_bars")["data"][0]
+    np.testing.assert_allclose(decode(bars["y"]), expected, atol=1e-9)
+    assert bars["marker"]["color"][1] == plots.TOP_COLOR
+    np.testing.assert_allclose(logits_frame(at)["logit"], dg.predict_logits(canvas_image(draw_one),
+                                                                             dg.load_model(model)), atol=1e-9)
+
+
+def test_temperature_reshapes_the_probabilities_shown():
+    at = digits_page({"model": "linear", "T": "4"}, drawing=canvas_png(draw_zero))
+    assert_clean(at)
+    logits = dg.predict_logits(canvas_image(draw_zero), dg.load_model("linear"))
+    warm = F.softmax(torch.tensor(logits) / 4.0, 0).numpy()
+    np.testing.assert_allclose(decode(chart(at, "digits_bars")["data"][0]["y"]), warm, atol=1e-9)
+    np.testing.assert_allclose(logits_frame(at)["p (T = 4)"], warm, atol=1e-9)
+    assert prediction(at) == str(int(np.argmax(logits))) and prediction_delta(at) == f"{warm.max():.1%}"
+    at.select_slider(key="digits_T").set_value(1.0).run()
+    assert_clean(at)
+    assert "p (T = 4)" not in logits_frame(at).columns
+    assert at.query_params["T"] == "1"
+
+
+def test_unreadable_drawing_warns_without_a_traceback():
+    def flood(d: ImageDraw.ImageDraw) -> None:
+        d.rectangle([(10, 10), (270, 270)], fill=(255, 255, 255, 255))
+
+    at = digits_page({"model": "linear"}, drawing=canvas_png(flood))
+    assert_clean(at)
+    assert prediction(at) is None
+    assert any("cannot be read" in w.value and "almost all ink" in w.value for w in at.warning)
+
+
+def test_clear_button_mounts_a_fresh_canvas():
+    at = digits_page({"model": "linear"}, drawing=canvas_png(draw_one))
+    assert prediction(at) == "1"
+    at.button[[b.label for b in at.button].index("Clear")].click().run()
+    assert_clean(at)
+    assert at.session_state["digits_canvas_version"] == 1
+    assert prediction(at) is None and "Draw a digit" in markdown_text(at)
+
+
+def test_model_switch_shows_its_card():
+    at = digits_page({"model": "linear"})
+    assert_clean(at)
+    assert at.expander[0].label == "Model card: Softmax regression (the course's model)"
+    card = at.expander[0].dataframe[0].value
+    assert dict(zip(card.iloc[:, 0], card["value"]))["Parameters"] == "7,850"
+    assert "The rows of W" in json.dumps(chart(at, "digits_templates")["layout"]["title"])
+    at.radio(key="digits_model").set_value("cnn").run()
+    assert_clean(at)
+    assert at.query_params["model"] == "cnn" or not HAVE_CNN
+    if HAVE_CNN:
+        assert at.expander[0].label == "Model card: CNN"
+        assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-digits_templates")]
+    else:
+        assert "cnn.pt" in at.error[0].value and dg.rebuild_command("cnn") in at.error[0].value
+
+
+def test_missing_weights_show_the_rebuild_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(dg, "MODELS_DIR", tmp_path)
+    (tmp_path / "linear.pt").write_bytes(b"not a torch file")
+    for model, word in [("linear", "corrupt"), ("cnn", "missing")]:
+        at = digits_page({"model": model}, drawing=canvas_png(draw_one))
+        assert_clean(at)
+        assert len(at.error) == 1 and word in at.error[0].value
+        assert dg.rebuild_command(model) in at.error[0].value and at.code[0].value == dg.rebuild_command(model)
+        assert prediction(at) is None
+    at.switch_page("pages/softmax.py").run()  # the other pages still work
+    assert_clean(at)
+    assert at.title[0].value != "Digit canvas"
+
+
+def test_explorer_button_hands_over_the_ten_logits():
+    at = digits_page({"model": "linear"}, drawing=canvas_png(draw_one))
+    logits = logits_frame(at)["logit"].to_numpy()
+    at.button[[b.label for b in at.button].index("Open these logits in the Softmax explorer")].click().run()
+    assert_clean(at)
+    sent = [float(v) for v in at.query_params["logits"].split(",")]
+    assert len(sent) == 10 and np.allclose(sent, logits, rtol=5e-4)
+    assert at.query_params["classes"] == ",".join(str(d) for d in range(10))
+    box = next(t for t in at.text_area if t.label.startswith("Logits"))
+    assert np.allclose(sm.parse_logits(box.value), sent)
+
+
+def test_bad_url_values_warn_and_fall_back():
+    at = digits_page({"model": "resnet", "T": "-3"})
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "model=resnet" in warnings and "T=-3" in warnings
+    assert at.radio(key="digits_model").value == "cnn"
+
+
+def test_mistakes_gallery_pages_and_sorts():
+    at = digits_page({"model": "linear"})
+    images, labels = dg_test_set()
+    logits = dg.logits_for_forms(images.astype(np.float32) / 255.0, dg.load_model("linear"))
+    wrong = int((logits.argmax(1) != labels).sum())
+    assert f"misreads {wrong:,} of the 10,000" in markdown_text(at)
+    captions = at.get("image")[-1].captions
+    assert len(captions) == 24 and all(c.startswith("true ") for c in captions)
+    at.radio(key="digits_gallery_order").set_value("least confident first").run()
+    at.number_input(key="digits_gallery_page_linear").set_value(2).run()
+    assert_clean(at)
+    table = dp.sort_mistakes(dp.mistakes(logits, labels), "least confident first")
+    expected = [dp.mistake_caption(row) for row in table.iloc[24:48].itertuples()]
+    assert at.get("image")[-1].captions == expected
+
+
+def dg_test_set():
+    from playground.mnist import load_mnist
+    return load_mnist("test")
