@@ -221,7 +221,7 @@ def serve_every_page(python: Path) -> None:
     """``python -m streamlit run app.py`` on a free port; each page opens in chromium with no exception."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.browser import CHROMIUM_ARGS, assert_no_exception, open_page
+    from tests.e2e.browser import CHROMIUM_ARGS, assert_no_exception, wait_for_app_run
     from tests.e2e.conftest import _free_port, _wait_healthy
 
     port = _free_port()
@@ -237,7 +237,8 @@ def serve_every_page(python: Path) -> None:
             tab.set_default_timeout(120_000)
             for path, title in [("", "Softmax Playground"), ("softmax", "Softmax explorer"),
                                 ("training", "Training lab"), ("digits?model=linear", "Digit canvas")]:
-                open_page(tab, url, path)
+                tab.goto(f"{url}/{path}")
+                wait_for_app_run(tab, timeout=120_000)  # a cold server on a busy machine can take a while
                 assert_no_exception(tab)
                 assert tab.get_by_role("heading", name=title).first.is_visible()
             browser.close()
