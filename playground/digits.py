@@ -30,6 +30,8 @@ MNIST_STD = 0.3081
 class SoftmaxRegression(nn.Module):
     """The course's model: one linear layer from 784 pixels to 10 logits."""
 
+    SUMMARY = "Linear(784 → 10) on raw [0, 1] pixels; softmax applied outside the model"
+
     def __init__(self) -> None:
         super().__init__()
         self.linear = nn.Linear(784, 10)
@@ -49,6 +51,8 @@ def _conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
 
 class DigitCNN(nn.Module):
     """Three conv-BN-ReLU-pool blocks (32, 64, 128 channels; 28→14→7→3) and a linear head: ~104k weights."""
+
+    SUMMARY = "3 × [Conv 3×3 → BatchNorm → ReLU → MaxPool 2] (32, 64, 128 channels) → Dropout 0.3 → Linear(1152 → 10)"
 
     def __init__(self) -> None:
         super().__init__()
