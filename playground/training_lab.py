@@ -11,11 +11,13 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
 
+from playground.plots.training import loss_curve_figure, probabilities_figure
 from playground.training import (CourseData, EpochRecord, Trainer, evaluate, model_from_seed,
-                                 prepared_course_data)
+                                 prepared_course_data, single_threaded)
 from playground.training_step import SgdStepBreakdown, sgd_step_breakdown
 from playground.training_verdict import Verdict, judge
 
@@ -180,7 +182,7 @@ class TrainingLab:
 
     def probabilities(self) -> torch.Tensor:
         """Softmax probabilities of each training sample under the current weights."""
-        with torch.no_grad():
+        with torch.no_grad(), single_threaded():
             return F.softmax(self.trainer.model(self.data.x_train), dim=1)
 
     def step_breakdown(self) -> SgdStepBreakdown:
@@ -192,11 +194,11 @@ class TrainingLab:
         """One row per finished run: lr, final losses and accuracies, and verdict."""
         rows = [{"run": r.label, "lr": r.config.lr, "epochs": len(r.losses), "seed": r.config.seed,
                  "standardised": r.config.standardized, "L2": r.config.l2,
-                 "final train loss": r.train_loss, "train accuracy": r.train_accuracy,
+                 "train loss": r.train_loss, "train accuracy": r.train_accuracy,
                  "test loss": r.test_loss, "test accuracy": r.test_accuracy, "verdict": r.verdict.title}
                 for r in self.runs]
         return pd.DataFrame(rows, columns=["run", "lr", "epochs", "seed", "standardised", "L2",
-                                           "final train loss", "train accuracy", "test loss",
+                                           "train loss", "train accuracy", "test loss",
                                            "test accuracy", "verdict"])
 
     def _new_trainer(self) -> Trainer:
@@ -216,3 +218,34 @@ class TrainingLab:
             train_loss, train_accuracy, test_loss, test_accuracy, judge(losses)))
         self._next_id += 1
         del self.runs[:-MAX_RUNS]
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """What one Play tick shows: counters, the verdict so far, and the two live figures."""
+
+    epoch: int
+    epochs: int
+    start_loss: float | None
+    loss: float | None
+    accuracy: float | None
+    verdict: Verdict
+    finished: bool
+    stopped_playing: bool
+    loss_figure: go.Figure
+    samples_figure: go.Figure
+
+
+def live_frame(lab: TrainingLab, log_y: bool) -> LiveFrame:
+    """One tick of the live view: advance a few epochs if playing, then build what the page draws."""
+    was_playing = lab.playing
+    lab.tick()
+    trainer, losses = lab.trainer, lab.losses
+    return LiveFrame(
+        epoch=trainer.epoch, epochs=lab.config.epochs,
+        start_loss=losses[0] if losses else None, loss=losses[-1] if losses else None,
+        accuracy=trainer.history[-1].accuracy if losses else None,
+        verdict=judge(losses), finished=trainer.finished, stopped_playing=was_playing and not lab.playing,
+        loss_figure=loss_curve_figure(losses, log_y=log_y, title="Loss of the current run"),
+        samples_figure=probabilities_figure(lab.probabilities().tolist(), lab.data.y_train.tolist()),
+    )

@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from playground.plots.training import comparison_figure, loss_curve_figure, probabilities_figure
+import numpy as np
+
+from playground.plots.training import comparison_figure, display_series, loss_curve_figure, probabilities_figure
 from playground.training import (SoftmaxClassifier, Trainer, course_data, evaluate, initial_state, low_level_data,
                                  model_from_seed, single_threaded, standardize, train, train_low_level)
 from playground.training_lab import (MAX_RUNS, LabConfig, TrainingLab, check_learning_rate, epochs_per_tick,
@@ -316,7 +318,7 @@ def test_lab_runs_share_initial_weights_and_accumulate():
     assert lab.runs[0].losses[0] == lab.runs[1].losses[0] == pytest.approx(2.203667, abs=1e-6)
     table = lab.runs_table()
     assert list(table["verdict"]) == ["Diverged", "Converging"] and list(table["epochs"]) == [20, 20]
-    assert set(table.columns) >= {"lr", "final train loss", "train accuracy", "test loss", "test accuracy"}
+    assert set(table.columns) >= {"lr", "train loss", "train accuracy", "test loss", "test accuracy"}
     assert all(isinstance(v, float) for v in lab.runs[1].losses)  # summaries keep floats, no weights
     lab.clear_runs()
     assert lab.runs == [] and lab.runs_table().empty
@@ -359,11 +361,23 @@ def test_figures_mark_non_finite_losses_instead_of_breaking():
     losses = [2.2, 1e6, math.nan]
     fig = loss_curve_figure(losses, log_y=True)
     line, marks = fig.data
-    assert list(line.y) == [2.2, 1e6, None]
+    assert line.y[:2].tolist() == [2.2, 1e6] and np.isnan(line.y[2])  # a gap, not a crash
     assert list(marks.x) == [2] and list(marks.text) == ["NaN"] and list(marks.y) == [1e6]
     assert fig.layout.yaxis.type == "log"
     compared = comparison_figure([("a", [1.0, 0.5]), ("b", [1.0, math.inf])], log_y=False)
     assert [t.name for t in compared.data] == ["a", "b", "b: not finite"]
-    assert loss_curve_figure([]).data[0].y == ()
+    assert len(loss_curve_figure([]).data[0].y) == 0
     heat = probabilities_figure([[0.2, 0.3, 0.5], [math.nan, 0.5, 0.5]], [2, 0])
-    assert list(heat.data[1].x) == ["class 2", "class 0"] and heat.data[0].text[1][0] == "NaN"
+    assert [(shape.x0, shape.y0) for shape in heat.layout.shapes] == [(1.5, -0.5), (-0.5, 0.5)]  # true classes
+    assert heat.data[0].text[1][0] == "NaN"
+
+
+def test_long_runs_are_thinned_but_keep_their_extremes():
+    losses = [1.0 + (0.5 if i % 2 else -0.5) * math.exp(-i / 2000) for i in range(5000)] + [math.inf]
+    x, y = display_series(losses, max_points=1000)
+    assert len(x) <= 1002 and x[0] == 0 and x[-1] == 5000 and np.isnan(y[-1])
+    finite = np.array(losses[:-1])
+    assert np.nanmax(y) == finite.max() and np.nanmin(y) == finite.min()
+    assert np.array_equal(y[:-1], finite[x[:-1]])  # real points, not averages
+    short_x, short_y = display_series([3.0, 2.0, 1.0])
+    assert short_x.tolist() == [0, 1, 2] and short_y.tolist() == [3.0, 2.0, 1.0]

@@ -8,15 +8,35 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import plotly.graph_objects as go
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 CLASS_NAMES = ["class 0", "class 1", "class 2"]
+MAX_POINTS = 1500
 
 
-def finite_or_none(values: Sequence[float]) -> list[float | None]:
-    """Values with NaN/inf replaced by ``None`` (a gap Plotly can draw)."""
-    return [v if math.isfinite(v) else None for v in values]
+def display_series(values: Sequence[float], max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """``(epochs, losses)`` to draw: NaN gaps for non-finite values, long runs thinned to ~``max_points``.
+
+    Thinning keeps each bucket's lowest and highest point, so oscillations stay visible; numpy
+    arrays also spare Plotly its per-element validation, which keeps a Play tick cheap.
+    """
+    y = np.asarray(values, dtype=np.float64).reshape(-1)
+    y = np.where(np.isfinite(y), y, np.nan)
+    x = np.arange(len(y))
+    if len(y) <= max_points:
+        return x, y
+    size = math.ceil(len(y) / (max_points // 2))
+    padded = np.full(math.ceil(len(y) / size) * size, np.nan)
+    padded[: len(y)] = y
+    buckets = padded.reshape(-1, size)
+    starts = np.arange(len(buckets)) * size
+    lows = starts + np.argmin(np.where(np.isnan(buckets), np.inf, buckets), axis=1)
+    highs = starts + np.argmax(np.where(np.isnan(buckets), -np.inf, buckets), axis=1)
+    keep = np.unique(np.concatenate([lows, highs, [len(y) - 1]]))
+    keep = keep[keep < len(y)]
+    return keep, y[keep]
 
 
 def non_finite_points(values: Sequence[float], log_y: bool = False) -> tuple[list[int], list[float], list[str]]:
@@ -28,68 +48,65 @@ def non_finite_points(values: Sequence[float], log_y: bool = False) -> tuple[lis
     return [i for i, _ in points], [top] * len(points), [label for _, label in points]
 
 
-def _layout(fig: go.Figure, title: str, log_y: bool, y_title: str = "loss") -> go.Figure:
-    fig.update_layout(title=title, height=340, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
-                      hovermode="x unified")
-    fig.update_xaxes(title="epoch", rangemode="tozero")
-    fig.update_yaxes(title=y_title + (" (log scale)" if log_y else ""), type="log" if log_y else "linear",
-                     exponentformat="e" if log_y else "none")
-    return fig
+def _layout(title: str, log_y: bool, **extra: object) -> dict:
+    """Shared layout for loss charts, as one dict (one validation pass is much cheaper than updates)."""
+    return dict(title=dict(text=title), height=340, margin=dict(l=10, r=10, t=50, b=10),
+                legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+                hovermode="x unified", xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
+                yaxis=dict(title=dict(text="loss" + (" (log scale)" if log_y else "")),
+                           type="log" if log_y else "linear", exponentformat="e" if log_y else "none"),
+                **extra)
 
 
-def _add_loss_trace(fig: go.Figure, losses: Sequence[float], name: str, color: str, log_y: bool,
-                    dash: str | None = None) -> None:
-    fig.add_trace(go.Scatter(x=list(range(len(losses))), y=finite_or_none(losses), mode="lines",
-                             name=name, line=dict(color=color, width=2, dash=dash)))
+def loss_traces(losses: Sequence[float], name: str, color: str, log_y: bool, *, dash: str | None = None,
+                markers: bool = False) -> list[dict]:
+    """A loss line (gaps at non-finite values) plus, if any, x markers labelled NaN/inf."""
+    x, y = display_series(losses)
+    traces = [dict(type="scatter", x=x, y=y,
+                   mode="lines+markers" if markers else "lines", name=name,
+                   line=dict(color=color, width=2, dash=dash), marker=dict(size=5))]
     xs, ys, labels = non_finite_points(losses, log_y)
     if xs:
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=labels, textposition="top center",
-                                 marker=dict(symbol="x", size=12, color=color), name=f"{name}: not finite",
-                                 hovertemplate="epoch %{x}: loss %{text}<extra></extra>"))
+        traces.append(dict(type="scatter", x=xs, y=ys, mode="markers+text", text=labels,
+                           textposition="top center", marker=dict(symbol="x", size=12, color=color),
+                           name=f"{name}: not finite", hovertemplate="epoch %{x}: loss %{text}<extra></extra>"))
+    return traces
 
 
 def loss_curve_figure(losses: Sequence[float], *, log_y: bool = False, title: str = "Training loss") -> go.Figure:
     """The current run's loss per epoch, with non-finite losses marked by an x."""
-    fig = go.Figure()
-    _add_loss_trace(fig, losses, "loss", PALETTE[0], log_y)
-    fig.update_traces(selector=dict(mode="lines"), mode="lines+markers" if len(losses) <= 60 else "lines",
-                      marker=dict(size=5))
-    fig.update_layout(showlegend=False)
-    return _layout(fig, title, log_y)
+    traces = loss_traces(losses, "loss", PALETTE[0], log_y, markers=len(losses) <= 60)
+    return go.Figure(data=traces, layout=_layout(title, log_y, showlegend=False))
 
 
 def comparison_figure(runs: Sequence[tuple[str, Sequence[float]]], *, log_y: bool = True) -> go.Figure:
     """Loss curves of several runs overlaid, one colour per run, labelled (e.g. by lr)."""
-    fig = go.Figure()
-    for index, (label, losses) in enumerate(runs):
-        _add_loss_trace(fig, losses, label, PALETTE[index % len(PALETTE)], log_y)
-    return _layout(fig, "Runs compared (same initial weights)", log_y)
+    traces = [trace for index, (label, losses) in enumerate(runs)
+              for trace in loss_traces(losses, label, PALETTE[index % len(PALETTE)], log_y)]
+    return go.Figure(data=traces, layout=_layout("Runs compared (same initial weights)", log_y))
 
 
 def probabilities_figure(probs: Sequence[Sequence[float]], y_true: Sequence[int]) -> go.Figure:
-    """Heatmap of each training sample's predicted probabilities; the true class is outlined."""
+    """Heatmap of each training sample's predicted probabilities; the true class's cell is outlined in red."""
     rows = [[float(p) for p in row] for row in probs]
     samples = [f"sample {i}" for i in range(len(rows))]
     classes = CLASS_NAMES[: len(rows[0])] if rows else CLASS_NAMES
     text = [[f"{p:.2f}" if math.isfinite(p) else "NaN" for p in row] for row in rows]
-    fig = go.Figure(go.Heatmap(z=[[p if math.isfinite(p) else None for p in row] for row in rows],
-                               x=classes, y=samples, zmin=0, zmax=1, colorscale="Blues", text=text,
-                               texttemplate="%{text}", colorbar=dict(title="p", thickness=12),
-                               hovertemplate="%{y}, %{x}: p = %{text}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[classes[int(c)] for c in y_true], y=samples, mode="markers",
-                             marker=dict(symbol="square-open", size=34, color="#d62728", line=dict(width=3)),
-                             name="true class", hovertemplate="%{y}: true class is %{x}<extra></extra>"))
-    fig.update_layout(title="Probabilities per sample (red box: true class)",
-                      height=340, margin=dict(l=10, r=10, t=50, b=10), showlegend=False)
-    fig.update_yaxes(autorange="reversed")
-    return fig
+    heatmap = dict(type="heatmap", z=[[p if math.isfinite(p) else None for p in row] for row in rows],
+                   x=classes, y=samples, zmin=0, zmax=1, colorscale="Blues", text=text,
+                   texttemplate="%{text}", colorbar=dict(title=dict(text="p"), thickness=12),
+                   hovertemplate="%{y}, %{x}: p = %{text}<extra></extra>")
+    outlines = [dict(type="rect", xref="x", yref="y", x0=int(c) - 0.5, x1=int(c) + 0.5, y0=i - 0.5, y1=i + 0.5,
+                     line=dict(color="#d62728", width=3)) for i, c in enumerate(y_true)]
+    layout = dict(title=dict(text="Probabilities per sample (red box: true class)"), height=340,
+                  margin=dict(l=10, r=10, t=50, b=10), showlegend=False, shapes=outlines,
+                  yaxis=dict(autorange="reversed"))
+    return go.Figure(data=[heatmap], layout=layout)
 
 
 def low_level_figure(hand_losses: Sequence[float], reference_losses: Sequence[float], *,
                      log_y: bool = False) -> go.Figure:
     """The by-hand one-hot loss and ``F.cross_entropy`` at the same weights, overlaid."""
-    fig = go.Figure()
-    _add_loss_trace(fig, hand_losses, "by hand (one-hot)", PALETTE[3], log_y)
-    _add_loss_trace(fig, reference_losses, "F.cross_entropy", PALETTE[0], log_y, dash="dot")
-    return _layout(fig, "By hand vs F.cross_entropy", log_y)
+    traces = (loss_traces(hand_losses, "by hand (one-hot)", PALETTE[3], log_y)
+              + loss_traces(reference_losses, "F.cross_entropy", PALETTE[0], log_y, dash="dot"))
+    return go.Figure(data=traces, layout=_layout("By hand vs F.cross_entropy", log_y))

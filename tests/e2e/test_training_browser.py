@@ -1,0 +1,139 @@
+"""The Training lab in a real chromium: Overshoot explodes, Good converges, both curves are compared."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.e2e.browser import assert_no_exception, screenshot, wait_for_app_run
+
+pytestmark = pytest.mark.e2e
+FINISH_TIMEOUT = 90_000  # a played run is ~50 ticks; generous for a busy 2-core CI machine
+RUN_TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leave_legacy_pages_mode(browser, app_url):
+    """Open the app's root once before deep-linking to /training.
+
+    With a ``pages/`` folder next to ``app.py``, Streamlit (1.67) serves the legacy directory
+    navigation until some session has run ``app.py``'s ``st.navigation``; a fresh server's first
+    visitor to /training would get that instead of the real frame (reported to the lead).
+    """
+    context = browser.new_context()
+    warm = context.new_page()
+    warm.goto(app_url)
+    wait_for_app_run(warm, timeout=RUN_TIMEOUT)
+    context.close()
+
+
+def open_training(page, app_url: str, query: str = "") -> None:
+    """Open the Training lab (optionally with a query string) and wait for its first run."""
+    page.goto(f"{app_url}/training" + (f"?{query}" if query else ""))
+    wait_for_app_run(page, timeout=RUN_TIMEOUT)
+    page.get_by_text("Training lab").first.wait_for()
+
+
+def metric_text(page, label: str) -> str:
+    """The displayed value of the ``st.metric`` whose label is ``label``."""
+    metric = page.locator("[data-testid='stMetric']").filter(
+        has=page.locator("[data-testid='stMetricLabel']", has_text=label))
+    return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def epoch_shown(page) -> int:
+    """The epoch counter's current value."""
+    return int(metric_text(page, "Epoch").split("/")[0])
+
+
+def click_button(page, label: str, wait: bool = True) -> None:
+    """Click a Streamlit button by its visible label and (unless playing) wait for the rerun to finish."""
+    page.get_by_role("button", name=label, exact=True).click()
+    if wait:
+        wait_for_app_run(page, timeout=RUN_TIMEOUT)
+
+
+def wait_for_banner(page, title: str, timeout: float = FINISH_TIMEOUT) -> str:
+    """Wait for the verdict banner of a *finished* run (no "So far") and return its text."""
+    banner = page.locator("[data-testid='stAlert']").filter(has_text=re.compile(rf"^{re.escape(title)}\."))
+    banner.first.wait_for(state="visible", timeout=timeout)
+    return banner.first.inner_text()
+
+
+def full_screenshot(page, name: str, open_expanders: bool = False) -> None:
+    """Screenshot the whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
+    if open_expanders:
+        for summary in page.locator("[data-testid='stExpander'] summary").all():
+            summary.click()
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height + 40)})
+    page.wait_for_timeout(600)  # let the charts re-lay out
+    screenshot(page, name)
+    page.set_viewport_size(size)
+
+
+def comparison_curves(page) -> int:
+    """How many runs the comparison chart's legend lists."""
+    return page.locator(".st-key-tr_comparison .legend .traces").count()
+
+
+def test_overshoot_then_good_are_compared(page, app_url):
+    open_training(page, app_url)
+    click_button(page, "Overshoot (1e5)")
+    assert "lr = 1e5" in page.locator("[data-testid='stMain']").inner_text()
+    click_button(page, "Play", wait=False)
+    verdict = wait_for_banner(page, "Diverged")
+    assert "higher than it started" in verdict or "overflowed" in verdict
+    page.get_by_text("20 / 20").first.wait_for()
+    start, now = float(metric_text(page, "Loss at start")), float(metric_text(page, "Loss, last epoch"))
+    assert now > 1000 * start, (start, now)  # the loss rose by orders of magnitude
+    assert_no_exception(page)
+    full_screenshot(page, "training-overshoot")
+
+    wait_for_app_run(page, timeout=RUN_TIMEOUT)
+    click_button(page, "Good (0.1)")
+    click_button(page, "Play", wait=False)
+    wait_for_banner(page, "Converging")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.st-key-tr_comparison .legend .traces').length === 2")
+    legend = page.locator(".st-key-tr_comparison .legend").text_content()
+    assert "lr=1e5" in legend and "lr=0.1" in legend, legend
+    assert comparison_curves(page) == 2
+    assert "?" in page.url and "lr=0.1" in page.url
+    assert_no_exception(page)
+    full_screenshot(page, "training-compared", open_expanders=True)
+
+
+def test_play_redraws_live_and_pause_stops(page, app_url):
+    open_training(page, app_url, "lr=0.5&epochs=5000")
+    click_button(page, "Play", wait=False)
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(seen - {0}) < 4 and time.monotonic() < deadline:
+        seen.add(epoch_shown(page))
+        page.wait_for_timeout(30)
+    assert len(seen - {0}) >= 4, f"the epoch counter did not move live while playing: {sorted(seen)}"
+    assert max(seen) < 5000, "finished before we could see it play"
+    click_button(page, "Pause")
+    paused_at = epoch_shown(page)
+    assert 0 < paused_at < 5000
+    page.wait_for_timeout(1500)  # 15 tick intervals: nothing may advance while paused
+    assert epoch_shown(page) == paused_at
+    assert page.get_by_role("button", name="Play", exact=True).is_enabled()
+    assert page.locator("[data-testid='stAlert']").filter(has_text="So far").count() == 1
+    click_button(page, "Step")
+    assert epoch_shown(page) == paused_at + 1
+    assert_no_exception(page)
+    full_screenshot(page, "training-paused")
+
+
+def test_absurd_url_values_warn_and_fall_back(page, app_url):
+    open_training(page, app_url, "lr=-5&epochs=abc&seed=1&norm=maybe")
+    main = page.locator("[data-testid='stMain']").inner_text()
+    assert "the learning rate must be positive" in main
+    assert "Ignored URL parameter epochs=abc" in main and "norm=maybe" in main
+    assert "lr = 0.1" in main
+    assert_no_exception(page)
+    screenshot(page, "training-bad-url")
