@@ -1,6 +1,6 @@
 """Classroom load test: N students use all three pages at once against one `streamlit run app.py`.
 
-    python bench/classroom.py [--sessions 30] [--cycles 3] [--stagger 0.5] [--model cnn|linear]
+    python bench/classroom.py [--sessions 30] [--cycles 3] [--stagger 0.5] [--think 1] [--model cnn|linear]
 
 Modelled on Streamlit's e2e_playwright/load_testing: one server on a free localhost port, one chromium,
 N browser contexts driven concurrently with asyncio, server RSS and threads sampled with psutil in a
@@ -110,19 +110,20 @@ class ServerSampler:
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         self.process = psutil.Process(pid)
         self.interval = interval
-        self.samples: list[tuple[float, float, int]] = []  # (time, rss MB, threads)
+        self.samples: list[tuple[float, float, int, float]] = []  # (time, rss MB, threads, cpu seconds)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def sample(self) -> tuple[float, float, int]:
-        """One (time, RSS MB of the server and its children, server threads) sample."""
+    def sample(self) -> tuple[float, float, int, float]:
+        """One (time, RSS MB of the server and its children, server threads, server CPU seconds) sample."""
         rss = self.process.memory_info().rss
         for child in self.process.children(recursive=True):
             try:
                 rss += child.memory_info().rss
             except psutil.NoSuchProcess:
                 pass
-        return time.monotonic(), rss / MB, self.process.num_threads()
+        cpu = self.process.cpu_times()
+        return time.monotonic(), rss / MB, self.process.num_threads(), cpu.user + cpu.system
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -139,7 +140,7 @@ class ServerSampler:
         self._stop.set()
         self._thread.join(timeout=5)
 
-    def window(self, start: float, end: float) -> list[tuple[float, float, int]]:
+    def window(self, start: float, end: float) -> list[tuple[float, float, int, float]]:
         """Samples taken between two monotonic times."""
         return [s for s in self.samples if start <= s[0] <= end]
 
@@ -160,8 +161,12 @@ async def check_page(tab, where: str) -> None:
         raise SessionFailed("stException", f"{where}: {(await exceptions.first.inner_text())[:200]}")
 
 
+THINK_SECONDS = [1.0]  # a student's pause before each action; set from --think
+
+
 async def timed(result: SessionResult, kind: str, action, settled) -> None:
-    """Run ``action`` then ``settled`` (waits for the updated element); record the time in ms."""
+    """Pause like a student, run ``action`` then ``settled`` (waits for the updated element); record ms."""
+    await asyncio.sleep(THINK_SECONDS[0])
     start = time.perf_counter()
     await action()
     await settled()
@@ -267,11 +272,11 @@ async def student(browser, url: str, sid: int, model: str, delay: float, timeout
         await digits_part(tab, url, model, result, timeout_ms)
     except SessionFailed as failure:
         result.failure = failure
-    except PlaywrightTimeout as err:
+    except (PlaywrightTimeout, AssertionError) as err:  # expect() raises AssertionError when it times out
         state = await connection_state(tab)
         kind = "timeout" if state == "CONNECTED" else "disconnect"
         result.failure = SessionFailed(kind, f"connection {state}; {str(err).splitlines()[0][:160]}")
-    except (PlaywrightError, AssertionError) as err:
+    except PlaywrightError as err:
         result.failure = SessionFailed("error", str(err).splitlines()[0][:200])
     finally:
         await context.close()
@@ -301,6 +306,13 @@ async def first_visit(browser, url: str, timeout_ms: float) -> float:
     elapsed = time.perf_counter() - start
     await context.close()
     return elapsed
+
+
+def machine_busy(before, after) -> float:
+    """Share of all cores' time spent not idle between two psutil.cpu_times() readings."""
+    idle = (after.idle + getattr(after, "iowait", 0)) - (before.idle + getattr(before, "iowait", 0))
+    total = sum(after) - sum(before)
+    return 1 - idle / total if total > 0 else float("nan")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -334,6 +346,12 @@ def report_cycle(cycle: int, results: list[SessionResult], seconds: float, sampl
     print(f"  server RSS: start {figures['start']:.0f} MB, peak {figures['peak']:.0f} MB, end {figures['end']:.0f} MB "
           f"(after the sessions closed and the disconnected-session TTL passed); threads: max {max(threads)}, "
           f"end {threads[-1]}")
+    cpu_seconds = samples[-1][3] - samples[0][3]
+    actions = sum(len(v) for r in results for v in r.latencies.values())
+    print(f"  server CPU: {cpu_seconds:.1f} s over {seconds:.0f} s ({cpu_seconds / seconds:.0%} of one core), "
+          f"{1000 * cpu_seconds / max(actions, 1):.0f} ms per page load or action on average; "
+          f"(peak − start) / N = {(figures['peak'] - figures['start']) / len(results):.0f} MB per session "
+          "(in cycle 1 this includes the one-off imports and caches)")
     return figures
 
 
@@ -367,8 +385,9 @@ async def run_class(args: argparse.Namespace) -> None:
         wait_healthy(url, server)
         sampler = ServerSampler(server.pid)
         sampler.start()
-        print(f"classroom: {args.sessions} sessions x {args.cycles} cycle(s), model {args.model}, server pid "
-              f"{server.pid} on port {port}; {os.cpu_count()} cores shared by the server and chromium")
+        print(f"classroom: {args.sessions} sessions x {args.cycles} cycle(s), model {args.model}, think time "
+              f"{args.think:g} s, server pid {server.pid} on port {port}; {os.cpu_count()} cores shared by the "
+              f"server and chromium (load average now {os.getloadavg()[0]:.1f})")
         print(f"server healthy after {time.perf_counter() - started:.1f} s; idle RSS {sampler.sample()[1]:.0f} MB")
         async with async_playwright() as pw:
             chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -377,13 +396,15 @@ async def run_class(args: argparse.Namespace) -> None:
             cycles: list[dict[str, float]] = []
             all_results: list[SessionResult] = []
             for cycle in range(1, args.cycles + 1):
-                t0 = time.monotonic()
+                t0, machine0 = time.monotonic(), psutil.cpu_times()
                 results = await asyncio.gather(*[
                     student(browser, url, sid, args.model, sid * args.stagger, timeout_ms)
                     for sid in range(args.sessions)])
                 seconds = time.monotonic() - t0
                 await asyncio.sleep(args.session_ttl + args.settle)  # let closed sessions expire
                 cycles.append(report_cycle(cycle, results, seconds, sampler.window(t0, time.monotonic())))
+                print(f"  whole machine during the cycle: {machine_busy(machine0, psutil.cpu_times()):.0%} of all cores "
+                      f"busy (server, chromium and anything else running)")
                 all_results.extend(results)
             await browser.close()
         report_targets(cycles, all_results)
@@ -406,9 +427,13 @@ def main() -> None:
     parser.add_argument("--session-ttl", type=int, default=5,
                         help="server.disconnectedSessionTTL in s, so closed sessions free their state (default 5)")
     parser.add_argument("--settle", type=float, default=5.0, help="extra seconds after each cycle (default 5)")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a student pauses before each action (default 1; 0 for a stress test)")
     parser.add_argument("--model", choices=["cnn", "linear"],
                         default="cnn" if (MODELS_DIR / "cnn.pt").exists() else "linear")
-    asyncio.run(run_class(parser.parse_args()))
+    args = parser.parse_args()
+    THINK_SECONDS[0] = args.think
+    asyncio.run(run_class(args))
 
 
 if __name__ == "__main__":
