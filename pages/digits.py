@@ -19,7 +19,7 @@ from playground.urlstate import ParamSpec, one_of
 
 PAGE_ID = "digits"
 MODEL_KEY, T_KEY, STROKE_KEY = "digits_model", "digits_T", "digits_stroke_width"
-CANVAS_VERSION_KEY, ORDER_KEY = "digits_canvas_version", "digits_gallery_order"
+CANVAS_VERSION_KEY, ORDER_KEY, GALLERY_KEY = "digits_canvas_version", "digits_gallery_order", "digits_gallery_on"
 URL_SPECS = [
     ParamSpec("model", "cnn", one_of(list(dp.MODEL_LABELS))),
     ParamSpec("T", 1.0, parse_temperature, format_number),
@@ -76,7 +76,7 @@ def load_or_explain(kind: str, models_dir: str) -> tuple[nn.Module, dict] | None
     try:
         return cached_model(kind, models_dir), dg.load_card(kind, Path(models_dir))
     except dg.ModelFileError as err:
-        st.error(f"**The {dp.MODEL_LABELS[kind]} cannot be used.** {err}", icon=":material/error:")
+        st.error(f"**The {dp.MODEL_NAMES[kind]} cannot be used.** {err}", icon=":material/error:")
         st.code(dg.rebuild_command(kind), language="bash", wrap_lines=True)
         st.caption("Pick the other model above, or rebuild these weights; the other pages still work.")
         return None
@@ -94,14 +94,16 @@ def _clear_canvas() -> None:
 
 
 def draw_canvas() -> np.ndarray | None:
-    """The 280×280 canvas (white on black, freedraw) with a stroke-width slider and a Clear button."""
+    """The 280×280 canvas (white on black, freedraw), a Clear button and the stroke width in a popover."""
     result = st_canvas(
         stroke_width=st.session_state.get(STROKE_KEY, 20), stroke_color="#FFFFFF", background_color="#000000",
         height=280, width=280, drawing_mode="freedraw", update_streamlit=True, return_image_data=True,
         key=f"digits_canvas_{st.session_state[CANVAS_VERSION_KEY]}",
     )
-    st.slider("Stroke width (px)", 8, 40, 20, key=STROKE_KEY)
-    st.button("Clear", icon=":material/ink_eraser:", on_click=_clear_canvas)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button("Clear", icon=":material/ink_eraser:", on_click=_clear_canvas)
+        with st.popover(f"Stroke {st.session_state.get(STROKE_KEY, 20)} px", icon=":material/line_weight:"):
+            st.slider("Stroke width (px)", 8, 40, 20, key=STROKE_KEY)
     return result.image_data
 
 
@@ -175,7 +177,7 @@ def drawing_section(kind: str, model: nn.Module, models_dir: str) -> None:
     """Everything that depends on the drawing; a stroke reruns only this fragment, prediction first."""
     canvas_col, result_col = st.columns(2)
     with canvas_col:
-        st.caption("Draw here. Hover the canvas for its undo, redo and clear tools.")
+        st.caption("Draw here. Hover or touch the canvas for its undo, redo and clear tools.")
         image = draw_canvas()
     with result_col:
         form = read_drawing(image)
@@ -199,10 +201,14 @@ def templates_section(models_dir: str) -> None:
 
 @st.fragment
 def mistakes_gallery(kind: str, models_dir: str) -> None:
-    """The MNIST test digits this model gets wrong, sortable by confidence and paged."""
+    """The MNIST test digits this model gets wrong, sortable by confidence and paged (on request)."""
     st.subheader("Mistakes gallery")
+    if not st.toggle(f"Show the MNIST test digits the {dp.MODEL_NAMES[kind]} gets wrong", key=GALLERY_KEY):
+        st.caption("The model reads all 10,000 test digits once (the CNN takes a while), then the server keeps "
+                   "the results for everyone.")
+        return
     table = cached_mistakes(kind, models_dir)
-    st.caption(f"The {dp.MODEL_LABELS[kind]} misreads {len(table):,} of the 10,000 MNIST test digits.")
+    st.caption(f"The {dp.MODEL_NAMES[kind]} misreads {len(table):,} of the 10,000 MNIST test digits.")
     order_col, page_col = st.columns(2)
     order = order_col.radio("Sort by confidence", list(dp.SORT_ORDERS), key=ORDER_KEY, horizontal=True)
     pages = dp.page_count(len(table), GALLERY_PAGE_SIZE)

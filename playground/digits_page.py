@@ -17,6 +17,7 @@ CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
 NOT_SURE_PROBABILITY = 0.6  # below this top probability the page says "not sure"
 NOT_SURE_ENTROPY_BITS = 1.5  # above this entropy (max log2(10) ≈ 3.32 bits) the page says "not sure"
 MODEL_LABELS: dict[str, str] = {"linear": "Softmax regression (the course's model)", "cnn": "CNN"}
+MODEL_NAMES: dict[str, str] = {"linear": "softmax regression", "cnn": "CNN"}  # inside a sentence
 SORT_ORDERS: dict[str, bool] = {"most confident first": False, "least confident first": True}
 
 
@@ -151,23 +152,30 @@ def pixel_grid(form: np.ndarray, cell: int = 8, line: tuple[int, int, int] = (71
     return rgb
 
 
+def _readable(value: Any) -> str:
+    """A card value as one line: nested settings become "name: setting; name: setting"."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_readable(item)}" for key, item in value.items())
+    return str(value)
+
+
 def card_rows(card: dict[str, Any]) -> list[tuple[str, str]]:
     """The model card as (label, value) rows a student can read: size, accuracy, training set-up."""
     def pct(key: str) -> str:
         value = card.get(key)
         return f"{value:.2%}" if isinstance(value, (int, float)) else "—"
 
-    rows = [
+    return [
+        ("Architecture", str(card.get("architecture", "—"))),
         ("Parameters", f"{card.get('parameters', 0):,}"),
         ("MNIST test accuracy", pct("mnist_test_accuracy")),
         ("Accuracy on re-drawn digits", pct("drawings_accuracy")),
         ("Epochs", str(card.get("epochs", "—"))),
         ("Optimizer", str(card.get("optimizer", "—"))),
-        ("Augmentation", str(card.get("augmentation", "—"))),
+        ("Augmentation", _readable(card.get("augmentation", "—"))),
         ("Re-drawn training digits", f"{card.get('redrawn_training_digits', 0):,}"),
         ("Seed", str(card.get("seed", "—"))),
         ("Training time", f"{card['training_seconds']:.0f} s" if "training_seconds" in card else "—"),
         ("PyTorch", str(card.get("torch_version", "—"))),
         ("Command", str(card.get("command", "—"))),
     ]
-    return rows

@@ -196,6 +196,8 @@ def test_card_rows_read_the_shipped_card():
     assert rows["Parameters"] == "7,850"
     assert rows["MNIST test accuracy"] == f"{dg.load_card('linear')['mnist_test_accuracy']:.2%}"
     assert rows["Command"].startswith("python -m playground.train_mnist --model linear")
+    nested = dict(dp.card_rows({"augmentation": {"affine": "p=0.9", "blur": {"p": 0.15}}, "parameters": 5}))
+    assert nested["Augmentation"] == "affine: p=0.9; blur: p: 0.15" and nested["MNIST test accuracy"] == "—"
 
 
 def test_figures_highlight_and_lay_out_tiles():
@@ -323,6 +325,9 @@ def test_bad_url_values_warn_and_fall_back():
 
 def test_mistakes_gallery_pages_and_sorts():
     at = digits_page({"model": "linear"})
+    assert not at.get("image") and not at.number_input  # the gallery waits to be asked for
+    at.toggle(key="digits_gallery_on").set_value(True).run()
+    assert_clean(at)
     images, labels = dg_test_set()
     logits = dg.logits_for_forms(images.astype(np.float32) / 255.0, dg.load_model("linear"))
     wrong = int((logits.argmax(1) != labels).sum())
