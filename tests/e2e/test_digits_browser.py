@@ -1,0 +1,184 @@
+"""The Digit canvas in a real browser: draw digits with the mouse and a finger, clear, hand off to the explorer."""
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from playground.paths import MODELS_DIR
+from tests.e2e.browser import assert_no_exception, open_page, screenshot, wait_for_app_run
+
+pytestmark = pytest.mark.e2e
+
+# Use the CNN when its weights are shipped, else the course's softmax regression.
+MODEL = "cnn" if (MODELS_DIR / "cnn.pt").exists() else "linear"
+CANVAS = "canvas.upper-canvas"
+METRIC = "[data-testid='stMetric']"
+
+# Strokes in unit coordinates (0..1 inside the box the digit is drawn in).
+ONE = [[(0.55, 0.0), (0.45, 1.0)]]
+SEVEN = [[(0.0, 0.0), (1.0, 0.0), (0.4, 1.0)]]
+ZERO = [[(0.5 + 0.32 * math.sin(2 * math.pi * k / 36), 0.5 - 0.5 * math.cos(2 * math.pi * k / 36))
+         for k in range(38)]]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def navigation_ready(browser, app_url):
+    """Open the app's root once: a fresh server that first gets a deep link runs pages/ as a v1 app."""
+    context = browser.new_context()
+    tab = context.new_page()
+    open_page(tab, app_url)
+    context.close()
+
+
+def _canvas_origin(page) -> tuple[float, float]:
+    canvas = page.locator(CANVAS)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and round(box["width"]) == 280 and round(box["height"]) == 280, box
+    return box["x"], box["y"]
+
+
+def _path_points(stroke, left, top, size, step_px=8.0):
+    """Page coordinates along a stroke's segments, in small steps (at most ``step_px``) like a real hand."""
+    for (ax, ay), (bx, by) in zip(stroke, stroke[1:]):
+        steps = max(1, math.ceil(math.hypot(bx - ax, by - ay) * size / step_px))
+        for i in range(1, steps + 1):
+            t = i / steps
+            yield left + (ax + (bx - ax) * t) * size, top + (ay + (by - ay) * t) * size
+
+
+def draw_with_mouse(page, strokes, left, top, size) -> None:
+    """Draw strokes with the mouse inside the canvas: move, down, many small moves, up.
+
+    The canvas's toolbar waits, invisible, over the canvas's top-right corner until the pointer hovers
+    the canvas, so hover first (as a person does) and let it slide up out of the way.
+    """
+    cx, cy = _canvas_origin(page)
+    page.mouse.move(cx + 140, cy + 200)
+    page.wait_for_timeout(400)
+    for stroke in strokes:
+        page.mouse.move(cx + left + stroke[0][0] * size, cy + top + stroke[0][1] * size)
+        page.mouse.down()
+        for x, y in _path_points(stroke, cx + left, cy + top, size):
+            page.mouse.move(x, y)
+        page.mouse.up()
+
+
+def draw_with_touch(page, strokes, left, top, size) -> None:
+    """Draw strokes with a finger through CDP touch events: start, many moves, end."""
+    cx, cy = _canvas_origin(page)
+    cdp = page.context.new_cdp_session(page)
+    for stroke in strokes:
+        start = (cx + left + stroke[0][0] * size, cy + top + stroke[0][1] * size)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": start[0], "y": start[1]}]})
+        for x, y in _path_points(stroke, cx + left, cy + top, size):
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def prediction_after_drawing(page) -> str:
+    """Wait for the "Prediction" metric to appear after a drawing on an empty canvas; return its value."""
+    page.wait_for_selector(METRIC, timeout=20_000)
+    wait_for_app_run(page)
+    metric = page.locator(METRIC)
+    assert metric.locator("[data-testid='stMetricLabel']").inner_text().strip() == "Prediction"
+    return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def clear(page) -> None:
+    """Press the page's own Clear button and wait for the empty-canvas prompt."""
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_selector(METRIC, state="detached", timeout=20_000)
+    wait_for_app_run(page)
+    assert "Draw a digit" in page.locator("[data-testid='stMain']").inner_text()
+
+
+def ink_pixels(page) -> int:
+    """How many bright pixels the canvas's drawing layer holds (0 for a cleared canvas)."""
+    return page.locator("canvas.dc-canvas.lower-canvas").evaluate(
+        """(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                    let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++; return n; }"""
+    )
+
+
+def full_screenshot(page, name: str) -> None:
+    """Screenshot the whole page: Streamlit scrolls inside stMain, so grow the viewport to fit it first."""
+    size = page.viewport_size
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    page.wait_for_timeout(600)
+    screenshot(page, name)
+    page.set_viewport_size(size)
+
+
+def test_draw_one_seven_zero_and_clear(page, app_url):
+    open_page(page, app_url, "digits", f"model={MODEL}")
+    assert "Draw a digit" in page.locator("[data-testid='stMain']").inner_text()
+    assert page.locator(METRIC).count() == 0
+    for strokes, (left, top, size), expected in [
+        (ONE, (50, 30, 210), "1"),  # tall, centred
+        (SEVEN, (130, 120, 130), "7"),  # small, bottom right
+        (ZERO, (15, 15, 170), "0"),  # medium, top left
+    ]:
+        draw_with_mouse(page, strokes, left, top, size)
+        assert prediction_after_drawing(page) == expected, f"drew a {expected} at {(left, top, size)}"
+        assert_no_exception(page)
+        if expected == "7":
+            full_screenshot(page, "digits-desktop")
+        assert ink_pixels(page) > 500
+        clear(page)
+        assert ink_pixels(page) == 0, "Clear left ink on the canvas"
+    assert_no_exception(page)
+
+
+def test_explorer_link_carries_the_logits(page, app_url):
+    open_page(page, app_url, "digits", f"model={MODEL}")
+    draw_with_mouse(page, SEVEN, 60, 40, 180)
+    assert prediction_after_drawing(page) == "7"
+    page.get_by_role("button", name="Open these logits in the Softmax explorer").click()
+    page.wait_for_url("**/softmax?**", timeout=20_000)
+    wait_for_app_run(page)
+    query = parse_qs(urlparse(page.url).query)
+    sent = [float(v) for v in query["logits"][0].split(",")]
+    assert len(sent) == 10 and query["classes"][0] == "0,1,2,3,4,5,6,7,8,9"
+    assert max(range(10), key=sent.__getitem__) == 7
+    box = page.get_by_role("textbox", name="Logits").first
+    expect(box).to_have_value(re.compile(r"\d"))  # the explorer seeds its text box from the URL
+    box_values = box.input_value()
+    shown = [float(v) for v in box_values.replace(",", " ").split()]
+    assert shown == pytest.approx(sent, abs=1e-9), (box_values, sent)
+    assert_no_exception(page)
+
+
+def test_softmax_regression_insides_and_mistakes_gallery(page, app_url):
+    open_page(page, app_url, "digits", "model=linear")
+    draw_with_mouse(page, SEVEN, 70, 50, 170)
+    assert prediction_after_drawing(page) == "7"
+    main = page.locator("[data-testid='stMain']")
+    assert "logit of 7 = Σ w·x" in main.inner_text()  # the w ⊙ x maps explain the top class
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 3  # bars, w ⊙ x, templates
+    page.get_by_text("Show the MNIST test digits").click()
+    page.wait_for_selector("[data-testid='stImageCaption'] >> text=/true \\d → \\d/", timeout=60_000)
+    wait_for_app_run(page, 60_000)
+    captions = page.locator("[data-testid='stImageCaption']").all_inner_texts()
+    assert len([c for c in captions if c.startswith("true ")]) == 24, captions
+    assert_no_exception(page)
+    full_screenshot(page, "digits-desktop-linear")
+
+
+def test_phone_touch_drawing_fits_the_screen(phone_page, app_url):
+    page = phone_page
+    open_page(page, app_url, "digits", f"model={MODEL}")
+    draw_with_touch(page, ONE, 60, 45, 225)  # a finger cannot hover: keep clear of the toolbar's corner
+    assert prediction_after_drawing(page) == "1"
+    assert ink_pixels(page) > 500
+    overflow = page.evaluate("""() => { const m = document.querySelector('[data-testid=stMain]');
+        return [document.documentElement.scrollWidth, m.scrollWidth, m.clientWidth]; }""")
+    assert overflow[0] <= 390 and overflow[1] <= overflow[2] + 1, overflow
+    assert_no_exception(page)
+    full_screenshot(page, "digits-phone")
