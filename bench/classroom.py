@@ -338,8 +338,8 @@ def report_cycle(cycle: int, results: list[SessionResult], seconds: float, sampl
               f"{max(values):7.0f}")
     rates = [r.epochs_per_second for r in results if r.epochs_per_second is not None]
     if rates:
-        print(f"  training lab while playing: {np.median(rates):.1f} epochs/s per student (median; nominal 60: "
-              "a 0.1 s tick of 6 epochs at 300 epochs)")
+        print(f"  training lab while playing: {np.median(rates):.1f} epochs/s per student (median; a quiet server "
+              "gives one tick of epochs_per_tick(300) epochs every TICK_SECONDS)")
     rss = [s[1] for s in samples]
     threads = [s[2] for s in samples]
     figures = {"start": rss[0], "peak": max(rss), "end": rss[-1]}
