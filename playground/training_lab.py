@@ -26,7 +26,7 @@ PRESETS = {"Overshoot": 1e5, "Stall": 1e-10, "Good": 0.1}  # the course's three 
 EPOCHS_DEFAULT, EPOCHS_MAX = 20, 5000
 L2_STRENGTH = 0.01
 MAX_RUNS = 8
-TICKS_PER_RUN = 50
+TICKS_PER_RUN = 100
 
 
 def parse_learning_rate(value: object) -> float:
