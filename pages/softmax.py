@@ -35,6 +35,7 @@ def init_state() -> list[str]:
 
 
 def _set_logits_text(text: str) -> None:
+    """Button callback: put an example into the logits box before the next run draws it."""
     st.session_state[TEXT_KEY] = text
 
 
