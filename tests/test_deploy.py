@@ -108,8 +108,6 @@ def test_every_third_party_import_is_a_pinned_requirement(sources, requirements)
     assert missing == {}, f"imported but not pinned in {requirements}: {missing}"
 
 
-@pytest.mark.xfail(strict=True, reason="requirements.txt has no CPU index line: on Linux (Community Cloud) "
-                                       "torch==2.13.0 from PyPI is the CUDA build with ~2.5 GB of nvidia-* wheels")
 def test_requirements_install_the_cpu_build_of_torch():
     """requirements.txt adds PyTorch's CPU index so Linux gets 2.13.0+cpu (and macOS its plain 2.13.0)."""
     text = (REPO_ROOT / "requirements.txt").read_text()
