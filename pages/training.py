@@ -89,7 +89,7 @@ def live_view(lab: TrainingLab, log_y: bool) -> None:
     metrics[0].metric("Epoch", f"{frame.epoch} / {frame.epochs}")
     metrics[1].metric("Loss at start", "–" if frame.start_loss is None else f"{frame.start_loss:.4g}")
     metrics[2].metric("Loss, last epoch", "–" if frame.loss is None else f"{frame.loss:.4g}")
-    metrics[3].metric("Train accuracy", "–" if frame.accuracy is None else f"{frame.accuracy:.0%}")
+    metrics[3].metric("Accuracy, last epoch", "–" if frame.accuracy is None else f"{frame.accuracy:.0%}")
     status = "" if frame.finished else "So far: "
     BANNERS[frame.verdict.kind](f"{status}**{frame.verdict.title}.** {frame.verdict.explanation}")
     curve, samples = st.columns(2)

@@ -35,6 +35,7 @@ Callback = Callable[["Trainer", "EpochRecord | None"], None]
 CALLBACK_EVENTS = ("on_epoch_end", "on_train_end")
 _SEED_LOCK = threading.Lock()
 _INITIAL_STATES: dict[int, dict[str, Tensor]] = {}
+_MAX_CACHED_SEEDS = 256
 
 
 class SoftmaxClassifier(nn.Module):
@@ -56,8 +57,9 @@ class SoftmaxClassifier(nn.Module):
 def initial_state(seed: int) -> dict[str, Tensor]:
     """The state_dict of the first ``SoftmaxClassifier`` drawn after ``torch.manual_seed(seed)``.
 
-    Built once per seed (cached) inside ``fork_rng`` under a lock, so concurrent sessions
-    neither disturb the global RNG nor each other; every run of a seed starts from it.
+    Built once per seed (a bounded cache) inside ``fork_rng`` under a lock, so concurrent
+    sessions neither disturb the global RNG nor each other; every run of a seed starts from it.
+    Treat the result as read-only (``load_state_dict`` copies it).
     """
     seed = int(seed)
     with _SEED_LOCK:
@@ -65,6 +67,8 @@ def initial_state(seed: int) -> dict[str, Tensor]:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 _INITIAL_STATES[seed] = copy.deepcopy(SoftmaxClassifier().state_dict())
+            if len(_INITIAL_STATES) > _MAX_CACHED_SEEDS:
+                del _INITIAL_STATES[next(iter(_INITIAL_STATES))]
         return _INITIAL_STATES[seed]
 
 

@@ -1,6 +1,7 @@
 """AppTest of the Training lab through the real navigation frame (``app.py``)."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -54,6 +55,24 @@ def play_until_finished(at: AppTest, max_runs: int = 60) -> AppTest:
 def runs_table(at: AppTest):
     """The comparison table (the page's only st.dataframe), or None when no run has finished."""
     return at.dataframe[0].value if len(at.dataframe) else None
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The Plotly spec of the chart whose key is ``key``."""
+    matches = [el for el in at.get("plotly_chart") if el.proto.id.endswith(f"-{key}")]
+    assert len(matches) == 1, f"expected one chart {key!r}"
+    return json.loads(matches[0].proto.spec)
+
+
+def test_the_y_axis_toggle_switches_both_loss_charts():
+    at = lab_page({"epochs": "3"})
+    click(at, "tr_step")
+    assert chart(at, "tr_loss_curve")["layout"]["yaxis"]["type"] == "log"
+    at.toggle(key="tr_log_y").set_value(False).run()
+    assert not at.exception
+    assert chart(at, "tr_loss_curve")["layout"]["yaxis"]["type"] == "linear"
+    assert chart(at, "tr_low_level")["layout"]["yaxis"]["type"] == "linear"
+    assert metric(at, "Epoch") == "1 / 3"  # a display toggle does not restart the run
 
 
 def test_page_opens_with_defaults_and_a_shareable_url():
