@@ -36,6 +36,7 @@ CALLBACK_EVENTS = ("on_epoch_end", "on_train_end")
 _SEED_LOCK = threading.Lock()
 _INITIAL_STATES: dict[int, dict[str, Tensor]] = {}
 _MAX_CACHED_SEEDS = 256
+_CHUNK_EPOCHS = 1024  # epochs run back to back before their records are built (bounds held tensors)
 
 
 class SoftmaxClassifier(nn.Module):
@@ -193,18 +194,20 @@ class Trainer:
     def step(self, n: int = 1) -> list[EpochRecord]:
         """Run up to ``n`` more epochs and return their records (fewer if training finishes).
 
-        The epochs run back to back; their records are then built together (accuracy and
-        gradient norm in one batched pass, which keeps ``train()`` close to the plain loop's
-        speed) and ``on_epoch_end`` fires for each, in order.
+        Epochs run back to back in chunks; each chunk's records are then built together
+        (accuracy and gradient norm in one batched pass, which keeps ``train()`` close to the
+        plain loop's speed) and ``on_epoch_end`` fires for each, in order.
         """
-        raw: list[_RawEpoch] = []
+        new: list[EpochRecord] = []
         with single_threaded():
-            while len(raw) < n and not self._done(pending=len(raw)):
-                raw.append(self._run_epoch(self.epoch + len(raw)))
-            new = self._records(raw)
-        for record in new:
-            self.history.append(record)
-            self._fire("on_epoch_end", record)
+            while len(new) < n and not self.finished:
+                raw: list[_RawEpoch] = []
+                while len(raw) < min(n - len(new), _CHUNK_EPOCHS) and not self._done(pending=len(raw)):
+                    raw.append(self._run_epoch(self.epoch + len(raw)))
+                for record in self._records(raw):
+                    self.history.append(record)
+                    new.append(record)
+                    self._fire("on_epoch_end", record)
         if self.finished and not self._ended:
             self._ended = True
             self._fire("on_train_end", None)

@@ -154,6 +154,18 @@ def test_step_in_chunks_equals_train_and_fires_callbacks():
         trainer.add_callback("on_batch_end", lambda t, r: None)
 
 
+def test_chunk_boundaries_do_not_change_the_records(monkeypatch):
+    import playground.training as training
+
+    expected = train(seeded_classifier(1), 0.1, 20)
+    monkeypatch.setattr(training, "_CHUNK_EPOCHS", 3)
+    seen: list[int] = []
+    got = train(seeded_classifier(1), 0.1, 20, callbacks={"on_epoch_end": lambda t, r: seen.append(t.epoch)})
+    assert seen == list(range(1, 21))  # fired after each record joined the history, in order
+    assert [(r.epoch, r.loss, r.accuracy, r.grad_norm) for r in got] == [
+        (r.epoch, r.loss, r.accuracy, r.grad_norm) for r in expected]
+
+
 @pytest.mark.parametrize("lr", [0.0, -0.1, math.nan, math.inf])
 def test_trainer_rejects_unusable_learning_rates(lr):
     with pytest.raises(ValueError, match="positive finite"):
