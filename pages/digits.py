@@ -181,7 +181,7 @@ def drawing_section(kind: str, model: nn.Module, models_dir: str) -> None:
         image = draw_canvas()
     with result_col:
         form = read_drawing(image)
-        logits = None if form is None else dg.logits_for_forms(form[None], model)[0]
+        logits = None if form is None else dp.drawing_logits(form, model)
         prediction_or_prompt(logits, st.session_state.get(T_KEY, 1.0))  # the slider below owns this key
     if form is not None:
         what_the_model_sees(image, form)
@@ -235,6 +235,8 @@ def main() -> None:
     if kind == "linear":
         templates_section(models_dir)
     mistakes_gallery(kind, models_dir)
+    st.components.v2.component("digits_send_on_stroke_end", js=dp.SEND_ON_STROKE_END_JS)(
+        key="digits_send_on_stroke_end", height=0)  # no visible output: it only speeds up the canvas
 
 
 main()

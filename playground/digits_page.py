@@ -4,14 +4,18 @@ No Streamlit here: the page passes arrays in and shows what comes out, so all of
 """
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
+from torch import nn
 
-from playground.digits import probabilities
+from playground.digits import logits_for_forms, probabilities
 
 CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
 NOT_SURE_PROBABILITY = 0.6  # below this top probability the page says "not sure"
@@ -19,6 +23,25 @@ NOT_SURE_ENTROPY_BITS = 1.5  # above this entropy (max log2(10) ≈ 3.32 bits) t
 MODEL_LABELS: dict[str, str] = {"linear": "Softmax regression (the course's model)", "cnn": "CNN"}
 MODEL_NAMES: dict[str, str] = {"linear": "softmax regression", "cnn": "CNN"}  # inside a sentence
 SORT_ORDERS: dict[str, bool] = {"most confident first": False, "least confident first": True}
+
+
+# The canvas component sends a drawing to the app 200 ms after the last change (a debounce in its
+# frontend). Mounted once on the page, this script presses the canvas toolbar's own "Update the app with
+# this drawing" button as soon as a stroke ends, so the prediction need not wait for that timer. If the
+# button is not found (another version of the component), the debounced send still happens.
+SEND_ON_STROKE_END_JS = """
+export default function () {
+  if (window.__digitsSendOnStrokeEnd) return;
+  window.__digitsSendOnStrokeEnd = true;
+  document.addEventListener("pointerup", (event) => {
+    const canvas = event.composedPath().find(
+      (el) => el instanceof HTMLCanvasElement && el.classList.contains("upper-canvas"));
+    const button = canvas?.getRootNode().querySelector(
+      'button[aria-label="Update the app with this drawing"]');
+    if (button) setTimeout(() => button.click(), 0);  // after the canvas has added the stroke
+  }, true);
+}
+"""
 
 
 @dataclass(frozen=True)
@@ -31,6 +54,27 @@ class Verdict:
     runner_up_probability: float
     entropy_bits: float
     sure: bool
+
+
+@contextlib.contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread in the calling thread, then restore its setting.
+
+    One 28×28 drawing gains nothing from threads, and on a busy 2-core machine the OpenMP hand-off made
+    a single CNN prediction take ~240 ms instead of ~2 ms. The setting belongs to the calling thread.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def drawing_logits(form: np.ndarray, model: nn.Module) -> np.ndarray:
+    """The model's 10 logits (float64) for one MNIST-form drawing (28, 28), computed on one thread."""
+    with one_torch_thread():
+        return logits_for_forms(np.asarray(form)[None], model)[0]
 
 
 def entropy_bits(probs: np.ndarray) -> float:

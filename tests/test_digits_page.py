@@ -117,6 +117,18 @@ def test_entropy_matches_torch():
     assert dp.entropy_bits(np.full(10, 0.1)) == pytest.approx(math.log2(10))
 
 
+def test_drawing_logits_match_the_batch_path_on_one_thread():
+    model = dg.load_model("cnn" if HAVE_CNN else "linear")
+    form = dg.preprocess(canvas_image(draw_one))
+    before = torch.get_num_threads()
+    with dp.one_torch_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    np.testing.assert_allclose(dp.drawing_logits(form, model), dg.logits_for_forms(form[None], model)[0],
+                               rtol=1e-5, atol=1e-5)
+    assert torch.get_num_threads() == before
+
+
 def test_verdict_sure_and_not_sure():
     sure = dp.read_verdict(np.array([0.01] * 3 + [0.91] + [0.01] * 6))
     assert (sure.top, sure.sure) == (3, True) and "reads a **3**" in dp.verdict_text(sure)

@@ -120,6 +120,9 @@ def test_draw_one_seven_zero_and_clear(page, app_url):
     open_page(page, app_url, "digits", f"model={MODEL}")
     assert "Draw a digit" in page.locator("[data-testid='stMain']").inner_text()
     assert page.locator(METRIC).count() == 0
+    # The page's stroke-end sender is mounted and finds the toolbar button it presses.
+    page.wait_for_function("window.__digitsSendOnStrokeEnd === true")
+    expect(page.locator("button[aria-label='Update the app with this drawing']")).to_have_count(1)
     for strokes, (left, top, size), expected in [
         (ONE, (50, 30, 210), "1"),  # tall, centred
         (SEVEN, (130, 120, 130), "7"),  # small, bottom right
