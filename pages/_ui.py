@@ -43,3 +43,17 @@ def write_state_to_url(page_id: str, specs: list[ParamSpec], values: Mapping[str
     if _url_values(specs) != formatted:
         st.query_params.update(formatted)
     st.session_state[f"_url_seen_{page_id}"] = formatted
+
+
+def require_navigation_frame() -> None:
+    """Run this page inside app.py's navigation, even when a fresh server's first request is a deep link.
+
+    Streamlit treats a ``pages/`` folder as a legacy multipage app until some session calls
+    ``st.navigation``; a first request for ``/softmax`` would otherwise run the page bare (no frame, no
+    layout, file names in the sidebar). Switching the legacy mode off and rerunning goes through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

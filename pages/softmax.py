@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages._ui import seed_state_from_url, write_state_to_url
+from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
 from playground import softmax as sm
 from playground.plots.softmax import gradient_bars, probability_bars, temperature_sweep
 from playground.urlstate import ParamSpec, bounded_int
@@ -198,6 +198,7 @@ def identity_section(first_logit: float) -> None:
     st.latex(r"\frac{e^{z}}{e^{z} + e^{0}} = \frac{1}{1 + e^{-z}} = \sigma(z)")
 
 
+require_navigation_frame()
 url_warnings = init_state()
 st.title("Softmax explorer")
 st.caption("Type logits and watch softmax turn them into probabilities. Everything below uses the logits "

@@ -43,7 +43,7 @@ def parse_params(raw: Mapping[str, str], specs: list[ParamSpec]) -> tuple[dict[s
             reason = str(err) if len(str(err)) <= MAX_REASON_CHARS else str(err)[:MAX_REASON_CHARS - 3] + "..."
             warnings.append(
                 f"Ignored URL parameter `{spec.key}={shown}` ({reason}); "
-                f"using the default {spec.format(spec.default)}."
+                f"using the default{' ' + spec.format(spec.default) if spec.format(spec.default) else ''}."
             )
     return values, warnings
 

@@ -36,7 +36,18 @@ def assert_no_exception(page) -> None:
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/screenshots/."""
+    """Save a screenshot of the whole page under test-artifacts/screenshots/.
+
+    Streamlit scrolls inside its main area, so a full-page capture would stop at the viewport: grow the
+    viewport to the content's height first, then restore it.
+    """
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => (document.querySelector('[data-testid=stMainBlockContainer]') || document.body).scrollHeight"
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height) + 120)})
+    page.wait_for_timeout(600)  # let Plotly re-layout at the new size
     path = ARTIFACTS_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
     return path

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,11 +42,11 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> No
     raise RuntimeError("streamlit did not become healthy in time")
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free localhost port for the whole session."""
+@contextmanager
+def running_app(log_name: str = "streamlit-server.log") -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free localhost port; yield its base URL, stop it after."""
     port = _free_port()
-    log = open(ARTIFACTS_DIR.parent / "streamlit-server.log", "w")  # noqa: SIM115
+    log = open(ARTIFACTS_DIR.parent / log_name, "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -63,6 +64,20 @@ def app_url() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """One app server for the whole test session."""
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture()
+def fresh_app_url() -> Iterator[str]:
+    """A server of its own that no browser has visited yet (for first-request behaviour)."""
+    with running_app("streamlit-fresh-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import ARTIFACTS_DIR, assert_no_exception, wait_for_app_run
+from tests.e2e.browser import ARTIFACTS_DIR, assert_no_exception, screenshot, wait_for_app_run
 
 pytestmark = pytest.mark.e2e
 FIRST_PAINT_MS = 90_000
@@ -70,18 +69,6 @@ def metric_value(page, label: str):
     return page.locator("[data-testid='stMetric']").filter(has_text=label).locator("[data-testid='stMetricValue']")
 
 
-def full_screenshot(page, name: str) -> Path:
-    """Screenshot the whole explorer: Streamlit scrolls inside its main area, so grow the viewport first."""
-    size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": int(height) + 120})
-    page.wait_for_timeout(600)  # let Plotly re-layout at the new size
-    path = ARTIFACTS_DIR / f"{name}.png"
-    page.screenshot(path=str(path))
-    page.set_viewport_size(size)
-    return path
-
-
 def test_default_numbers_then_typing_updates_bars_and_numbers(page, app_url):
     open_explorer(page, app_url)
     expect(steps_table(page)).to_contain_text("0.0900")
@@ -97,7 +84,7 @@ def test_default_numbers_then_typing_updates_bars_and_numbers(page, app_url):
     expect(metric_value(page, "sigmoid sum")).to_have_text("2.0000")
     expect(page).to_have_url(re.compile(r"logits=0%2C0%2C0%2C0"))
     assert_no_exception(page)
-    full_screenshot(page, "softmax-typed")
+    screenshot(page, "softmax-typed")
 
 
 def test_bad_input_shows_an_inline_error_and_keeps_the_last_chart(page, app_url):
@@ -109,7 +96,7 @@ def test_bad_input_shows_an_inline_error_and_keeps_the_last_chart(page, app_url)
     expect(main_chart(page).locator("g.point")).to_have_count(6)
     assert bar_labels(page)[:3] == ["0.0900", "0.2447", "0.6652"]
     assert_no_exception(page)
-    full_screenshot(page, "softmax-bad-input")
+    screenshot(page, "softmax-bad-input")
 
     type_logits(page, "2, 2")
     expect(error).to_have_count(0)
@@ -127,7 +114,7 @@ def test_shared_link_with_overflowing_logits(page, app_url):
     expect(page.locator("[data-testid='stSlider']").first).to_contain_text("0.5")
     expect(page.locator("[data-testid='stAlertContentWarning']")).to_have_count(0)
     assert_no_exception(page)
-    full_screenshot(page, "softmax-overflow-link")
+    screenshot(page, "softmax-overflow-link")
 
 
 def test_bad_shared_link_warns_and_falls_back(page, app_url):
@@ -146,7 +133,7 @@ def test_digit_canvas_handoff_with_ten_logits(page, app_url):
     expect(main_chart(page).locator("g.xtick text")).to_have_text([str(d) for d in range(10)])
     expect(metric_value(page, "argmax")).to_have_text("7")
     assert_no_exception(page)
-    full_screenshot(page, "softmax-ten-digits")
+    screenshot(page, "softmax-ten-digits")
 
 
 def test_renaming_a_class_in_the_table_relabels_the_chart(page, app_url):
