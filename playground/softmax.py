@@ -48,25 +48,31 @@ def validate_temperature(temperature: float) -> float:
     return value
 
 
-def _as_logits(logits: ArrayLike) -> np.ndarray:
-    """Logits as a float64 array with at least one value on the last axis."""
-    z = np.asarray(logits, dtype=np.float64)
+def _as_logits(logits: ArrayLike, allow_non_finite: bool = False) -> np.ndarray:
+    """Logits as a float64 array with at least one value on the last axis; NaN/inf refused unless allowed."""
+    try:
+        z = np.asarray(logits, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("Logits must be numbers.") from None
     if z.ndim == 0 or z.shape[-1] == 0:
         raise ValueError("Logits must be a non-empty vector of numbers.")
+    if not allow_non_finite and not np.isfinite(z).all():
+        raise ValueError("Logits must be finite numbers (no NaN or infinity).")
     return z
 
 
 def softmax(logits: ArrayLike, temperature: float = 1.0) -> np.ndarray:
     """Stable softmax of ``logits / temperature`` over the last axis (the max is subtracted first)."""
-    z = _as_logits(logits) / validate_temperature(temperature)
-    shifted = z - z.max(axis=-1, keepdims=True)
-    exps = np.exp(shifted)
+    z = _as_logits(logits)
+    with np.errstate(over="ignore", under="ignore"):  # a gap beyond float64 becomes -inf, whose exp is 0
+        shifted = (z - z.max(axis=-1, keepdims=True)) / validate_temperature(temperature)
+        exps = np.exp(shifted)
     return exps / exps.sum(axis=-1, keepdims=True)
 
 
 def naive_softmax(logits: ArrayLike) -> np.ndarray:
     """Textbook ``exp(z) / sum(exp(z))`` without the max trick; may return inf/nan, never raises."""
-    z = _as_logits(logits)
+    z = _as_logits(logits, allow_non_finite=True)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         exps = np.exp(z)
         return exps / exps.sum(axis=-1, keepdims=True)
@@ -85,9 +91,10 @@ def sigmoid(logits: ArrayLike) -> np.ndarray:
 
 def log_softmax(logits: ArrayLike, temperature: float = 1.0) -> np.ndarray:
     """``log(softmax(z / T))`` computed as ``z - max - log(sum(exp(z - max)))`` so it stays finite."""
-    z = _as_logits(logits) / validate_temperature(temperature)
-    shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    z = _as_logits(logits)
+    with np.errstate(over="ignore", under="ignore"):
+        shifted = (z - z.max(axis=-1, keepdims=True)) / validate_temperature(temperature)
+        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def _check_target(target: int, n_classes: int) -> int:
