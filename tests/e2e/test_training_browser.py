@@ -116,7 +116,17 @@ def test_play_redraws_live_and_pause_stops(page, app_url):
         page.wait_for_timeout(30)
     assert len(seen - {0}) >= 4, f"the epoch counter did not move live while playing: {sorted(seen)}"
     assert max(seen) < 5000, "finished before we could see it play"
+    page.get_by_text("Log y-axis for loss charts").click()  # the rest of the page stays usable while playing
+    before = max(seen)
+    page.wait_for_function("""(before) => {
+        const label = [...document.querySelectorAll("[data-testid='stMetric']")]
+            .find(m => m.querySelector("[data-testid='stMetricLabel']").innerText.trim() === "Epoch");
+        return label && parseInt(label.querySelector("[data-testid='stMetricValue']").innerText) > before;
+    }""", arg=before, timeout=FINISH_TIMEOUT)
+    assert page.locator("[data-testid='stPlotlyChart'] .yaxislayer-above").count() > 0
     click_button(page, "Pause")
+    page.wait_for_timeout(400)  # a tick requested just before Pause may still run once (it cannot advance)
+    wait_for_app_run(page, timeout=RUN_TIMEOUT)
     paused_at = epoch_shown(page)
     assert 0 < paused_at < 5000
     states = page.evaluate("""async () => {  // 15 tick intervals: while paused the fragment must not rerun
