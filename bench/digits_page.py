@@ -146,7 +146,7 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"http://127.0.0.1:{port}/")  # the root first: it switches the app to st.navigation
+            page.goto(f"http://127.0.0.1:{port}/")  # the overview first: imports and caches warm up there
             wait_for_app_run(page, 90_000)
             page.goto(f"http://127.0.0.1:{port}/digits?model={args.model}")
             wait_for_app_run(page, 120_000)

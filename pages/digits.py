@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 from torch import nn
 
-from pages._ui import seed_state_from_url, write_state_to_url
+from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
 from playground import digits as dg
 from playground import digits_page as dp
 from playground.mnist import load_mnist
@@ -25,6 +25,7 @@ URL_SPECS = [
     ParamSpec("T", 1.0, parse_temperature, format_number),
 ]
 WIDGET_KEYS = {"model": MODEL_KEY, "T": T_KEY}
+EXPLORER_KEY = "digits_explorer_query"
 GALLERY_PAGE_SIZE = 24
 NO_TOOLBAR = {"displayModeBar": False}
 
@@ -84,9 +85,8 @@ def load_or_explain(kind: str, models_dir: str) -> tuple[nn.Module, dict] | None
 
 def model_card(kind: str, card: dict) -> None:
     """Parameters, accuracy and training set-up of the chosen model."""
-    with st.expander(f"Model card: {dp.MODEL_LABELS[kind]}", expanded=False):
-        rows = dp.card_rows(card)
-        st.dataframe(pd.DataFrame(rows, columns=["", "value"]), hide_index=True, width="stretch")
+    with st.expander(f"Model card: {dp.MODEL_LABELS[kind]}"):
+        st.dataframe(pd.DataFrame(dp.card_rows(card), columns=["", "value"]), hide_index=True, width="stretch")
 
 
 def _clear_canvas() -> None:
@@ -144,6 +144,10 @@ def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
                "mass at the centre of a 28×28 field.")
 
 
+def _ask_for_explorer(query: dict[str, str]) -> None:
+    st.session_state[EXPLORER_KEY] = query  # kept in state: the switch survives a rerun on the way
+
+
 def temperature_and_logits(logits: np.ndarray | None) -> float:
     """Temperature slider, the 10 logits as a table, and the hand-off to the Softmax explorer."""
     st.subheader("Logits and temperature")
@@ -155,8 +159,8 @@ def temperature_and_logits(logits: np.ndarray | None) -> float:
     table = dp.logits_table(logits, temperature)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns[1:]})
-    if st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:"):
-        st.switch_page("pages/softmax.py", query_params=dp.explorer_query(logits))
+    st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:", on_click=_ask_for_explorer,
+              args=(dp.explorer_query(logits),))
     return temperature
 
 
@@ -166,15 +170,16 @@ def contributions(form: np.ndarray, logits: np.ndarray, models_dir: str) -> None
     templates, biases = cached_templates(models_dir)
     top, runner_up = dp.top_two(logits)
     maps = np.stack([dp.contribution_map(form, templates, d) for d in (top, runner_up)])
-    totals = maps.sum(axis=(1, 2))
     st.plotly_chart(plots.contribution_pair(maps, [top, runner_up]), config=NO_TOOLBAR, key="digits_contrib")
-    st.caption("  \n".join(dp.contribution_summary(d, t, biases[d]) for d, t in zip((top, runner_up), totals)))
-    st.caption("Red pixels of your ink pushed that digit's logit up, blue ones pushed it down.")
+    sums = (dp.contribution_summary(d, m.sum(), biases[d]) for d, m in zip((top, runner_up), maps))
+    st.caption("  \n".join([*sums, "Red pixels of your ink pushed that digit's logit up, blue ones pushed it down."]))
 
 
 @st.fragment
 def drawing_section(kind: str, model: nn.Module, models_dir: str) -> None:
     """Everything that depends on the drawing; a stroke reruns only this fragment, prediction first."""
+    if EXPLORER_KEY in st.session_state:  # "Open these logits in the Softmax explorer" was pressed
+        st.switch_page("pages/softmax.py", query_params=st.session_state.pop(EXPLORER_KEY))
     canvas_col, result_col = st.columns(2)
     with canvas_col:
         st.caption("Draw here. Hover or touch the canvas for its undo, redo and clear tools.")
@@ -221,6 +226,7 @@ def mistakes_gallery(kind: str, models_dir: str) -> None:
 
 def main() -> None:
     """Lay the page out: model choice, drawing and prediction, the linear model's insides, mistakes."""
+    require_navigation_frame()
     st.title("Digit canvas")
     st.caption("Draw a digit with the mouse or a finger. The model reads it after every stroke.")
     init_state()

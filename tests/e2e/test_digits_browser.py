@@ -25,15 +25,6 @@ ZERO = [[(0.5 + 0.32 * math.sin(2 * math.pi * k / 36), 0.5 - 0.5 * math.cos(2 * 
          for k in range(38)]]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def navigation_ready(browser, app_url):
-    """Open the app's root once: a fresh server that first gets a deep link runs pages/ as a v1 app."""
-    context = browser.new_context()
-    tab = context.new_page()
-    open_page(tab, app_url)
-    context.close()
-
-
 def _canvas_origin(page) -> tuple[float, float]:
     canvas = page.locator(CANVAS)
     canvas.scroll_into_view_if_needed()
@@ -106,16 +97,6 @@ def ink_pixels(page) -> int:
     )
 
 
-def full_screenshot(page, name: str) -> None:
-    """Screenshot the whole page: Streamlit scrolls inside stMain, so grow the viewport to fit it first."""
-    size = page.viewport_size
-    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.wait_for_timeout(600)
-    screenshot(page, name)
-    page.set_viewport_size(size)
-
-
 def test_draw_one_seven_zero_and_clear(page, app_url):
     open_page(page, app_url, "digits", f"model={MODEL}")
     assert "Draw a digit" in page.locator("[data-testid='stMain']").inner_text()
@@ -137,7 +118,7 @@ def test_draw_one_seven_zero_and_clear(page, app_url):
             page.get_by_role("button", name="Redo").click()
             assert prediction_after_drawing(page) == "1"
         if expected == "7":
-            full_screenshot(page, "digits-desktop")
+            screenshot(page, "digits-desktop")
         assert ink_pixels(page) > 500
         clear(page)
         assert ink_pixels(page) == 0, "Clear left ink on the canvas"
@@ -176,7 +157,7 @@ def test_softmax_regression_insides_and_mistakes_gallery(page, app_url):
     captions = page.locator("[data-testid='stImageCaption']").all_inner_texts()
     assert len([c for c in captions if c.startswith("true ")]) == 24, captions
     assert_no_exception(page)
-    full_screenshot(page, "digits-desktop-linear")
+    screenshot(page, "digits-desktop-linear")
 
 
 def test_phone_touch_drawing_fits_the_screen(phone_page, app_url):
@@ -189,4 +170,4 @@ def test_phone_touch_drawing_fits_the_screen(phone_page, app_url):
         return [document.documentElement.scrollWidth, m.scrollWidth, m.clientWidth]; }""")
     assert overflow[0] <= 390 and overflow[1] <= overflow[2] + 1, overflow
     assert_no_exception(page)
-    full_screenshot(page, "digits-phone")
+    screenshot(page, "digits-phone")
