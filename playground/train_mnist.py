@@ -26,8 +26,8 @@ from playground.paths import MODELS_DIR
 
 DEFAULTS = {
     "linear": {"epochs": 30, "lr": 1e-3, "batch": 100, "augment": frozenset(), "redraw": False},
-    "cnn": {"epochs": 10, "lr": 3e-3, "batch": 128, "augment": frozenset({"affine", "thickness", "blur"}),
-            "redraw": True},
+    "cnn": {"epochs": 12, "lr": 3e-3, "batch": 128, "augment": frozenset({"affine", "thickness", "blur"}),
+            "redraw": True, "redraw_copies": 2},
 }
 DRAWING_EVAL_SEED = 2024  # the seed of the re-drawn test digits reported on the card
 DRAWING_EVAL_COUNT = 2000
@@ -69,7 +69,7 @@ def redrawn_training_forms(images: np.ndarray, seed: int, cache_dir: Path | None
 
 def training_set(kind_cfg: dict, seed: int, limit: int | None,
                  cache_dir: Path | None = None) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """MNIST training digits (plus re-drawn copies when configured) as (N, 1, 28, 28) float tensors."""
+    """MNIST training digits (plus re-drawn copies, each with its own styles) as (N, 1, 28, 28) float tensors."""
     images, labels = load_mnist("train")
     if limit:
         images, labels = images[:limit], labels[:limit]
@@ -77,8 +77,10 @@ def training_set(kind_cfg: dict, seed: int, limit: int | None,
     y = labels
     redrawn = 0
     if kind_cfg["redraw"]:
-        extra = redrawn_training_forms(images, seed + 1, cache_dir)
-        x, y, redrawn = np.concatenate([x, extra]), np.concatenate([y, labels]), len(extra)
+        copies = [redrawn_training_forms(images, seed + 1 + c, cache_dir) for c in range(kind_cfg.get("redraw_copies", 1))]
+        x = np.concatenate([x, *copies])
+        y = np.concatenate([y] + [labels] * len(copies))
+        redrawn = sum(len(c) for c in copies)
     return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y), redrawn
 
 
@@ -135,7 +137,7 @@ def save(model: torch.nn.Module, kind: str, name: str, facts: dict, out_dir: Pat
     card = {
         "name": name,
         "kind": kind,
-        "architecture": " ".join(str(model).split()),
+        "architecture": getattr(model, "SUMMARY", type(model).__name__),
         "parameters": sum(p.numel() for p in model.parameters()),
         **facts,
         "torch_version": torch.__version__,
