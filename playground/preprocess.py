@@ -49,8 +49,11 @@ def _validated(image: np.ndarray) -> np.ndarray:
     return np.rint(values * scale).astype(np.uint8)
 
 
-def _border_median(values: np.ndarray) -> float:
-    return float(np.median(np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])))
+def _border_mean(values: np.ndarray) -> float:
+    """Mean of the outermost pixels: what the background looks like."""
+    total = int(values[0].sum(dtype=np.int64)) + int(values[-1].sum(dtype=np.int64))
+    total += int(values[1:-1, 0].sum(dtype=np.int64)) + int(values[1:-1, -1].sum(dtype=np.int64))
+    return total / (2 * values.shape[1] + 2 * (values.shape[0] - 2))
 
 
 def _ink_u8(image: np.ndarray) -> np.ndarray:
@@ -61,12 +64,12 @@ def _ink_u8(image: np.ndarray) -> np.ndarray:
         ink = pixels[:, :, 0]
     else:
         alpha = pixels[:, :, 3] if channels == 4 else None
-        if alpha is not None and _border_median(alpha) < 128:  # transparent background: ink lives in alpha
+        if alpha is not None and _border_mean(alpha) < 128:  # transparent background: ink lives in alpha
             return np.ascontiguousarray(alpha)
         ink = np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).convert("L"))  # ITU-R 601 luma, ignores alpha
         if alpha is not None and alpha.min() < 255:  # composite over black
             ink = ((ink.astype(np.uint16) * alpha) // 255).astype(np.uint8)
-    if _border_median(ink) > 127:  # dark ink on a light background
+    if _border_mean(ink) > 127:  # dark ink on a light background
         ink = 255 - ink
     return ink
 
