@@ -5,7 +5,7 @@ import math
 
 import streamlit as st
 
-from pages._ui import seed_state_from_url, write_state_to_url
+from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
 from playground.plots.training import comparison_figure, low_level_figure
 from playground.training import train_low_level
 from playground.training_lab import (EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LR_DEFAULT, LR_MAX, LR_MIN,
@@ -161,6 +161,7 @@ def low_level_section(config: LabConfig, log_y: bool) -> None:
 
 def main() -> None:
     """Lay out the page: settings, controls, live view (a fragment while playing), comparison, details."""
+    require_navigation_frame()
     st.title("Training lab")
     st.caption("Train the course's softmax classifier (3 features, 3 classes, 8 samples) with plain SGD. "
                "Overshoot explodes, Stall never moves, Good falls smoothly; every run of a seed starts "

@@ -5,27 +5,13 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.browser import assert_no_exception, screenshot, wait_for_app_run
 
 pytestmark = pytest.mark.e2e
 FINISH_TIMEOUT = 90_000  # a 10-epoch run plays in 10 ticks of 0.1 s; generous for a busy 2-core CI machine
 RUN_TIMEOUT = 60_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def leave_legacy_pages_mode(browser, app_url):
-    """Open the app's root once before deep-linking to /training.
-
-    With a ``pages/`` folder next to ``app.py``, Streamlit (1.67) serves the legacy directory
-    navigation until some session has run ``app.py``'s ``st.navigation``; a fresh server's first
-    visitor to /training would get that instead of the real frame (reported to the lead).
-    """
-    context = browser.new_context()
-    warm = context.new_page()
-    warm.goto(app_url)
-    wait_for_app_run(warm, timeout=RUN_TIMEOUT)
-    context.close()
 
 
 def open_training(page, app_url: str, query: str = "") -> None:
@@ -61,17 +47,10 @@ def wait_for_banner(page, title: str, timeout: float = FINISH_TIMEOUT) -> str:
     return banner.first.inner_text()
 
 
-def full_screenshot(page, name: str, open_expanders: bool = False) -> None:
-    """Screenshot the whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
-    if open_expanders:
-        for summary in page.locator("[data-testid='stExpander'] summary").all():
-            summary.click()
-    size = page.viewport_size
-    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height + 40)})
-    page.wait_for_timeout(600)  # let the charts re-lay out
-    screenshot(page, name)
-    page.set_viewport_size(size)
+def open_expanders(page) -> None:
+    """Expand every st.expander (a client-side toggle, no rerun) so screenshots show their content."""
+    for summary in page.locator("[data-testid='stExpander'] summary").all():
+        summary.click()
 
 
 def comparison_curves(page) -> int:
@@ -82,7 +61,7 @@ def comparison_curves(page) -> int:
 def test_overshoot_then_good_are_compared(page, app_url):
     open_training(page, app_url, "epochs=10")  # ten ticks per run keep the test short on a busy machine
     click_button(page, "Overshoot (1e5)")
-    assert "lr = 1e5" in page.locator("[data-testid='stMain']").inner_text()
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("lr = 1e5")
     click_button(page, "Play", wait=False)
     verdict = wait_for_banner(page, "Diverged")
     assert "higher than it started" in verdict or "overflowed" in verdict
@@ -90,7 +69,7 @@ def test_overshoot_then_good_are_compared(page, app_url):
     start, now = float(metric_text(page, "Loss at start")), float(metric_text(page, "Loss, last epoch"))
     assert now > 1000 * start, (start, now)  # the loss rose by orders of magnitude
     assert_no_exception(page)
-    full_screenshot(page, "training-overshoot")
+    screenshot(page, "training-overshoot")
 
     wait_for_app_run(page, timeout=RUN_TIMEOUT)
     click_button(page, "Good (0.1)")
@@ -103,7 +82,8 @@ def test_overshoot_then_good_are_compared(page, app_url):
     assert comparison_curves(page) == 2
     assert "?" in page.url and "lr=0.1" in page.url
     assert_no_exception(page)
-    full_screenshot(page, "training-compared", open_expanders=True)
+    open_expanders(page)
+    screenshot(page, "training-compared")
 
 
 def test_play_redraws_live_and_pause_stops(page, app_url):
@@ -144,14 +124,26 @@ def test_play_redraws_live_and_pause_stops(page, app_url):
     click_button(page, "Step")
     assert epoch_shown(page) == paused_at + 1
     assert_no_exception(page)
-    full_screenshot(page, "training-paused")
+    screenshot(page, "training-paused")
 
 
 def test_absurd_url_values_warn_and_fall_back(page, app_url):
     open_training(page, app_url, "lr=-5&epochs=abc&seed=1&norm=maybe")
-    main = page.locator("[data-testid='stMain']").inner_text()
-    assert "the learning rate must be positive" in main
-    assert "Ignored URL parameter epochs=abc" in main and "norm=maybe" in main
-    assert "lr = 0.1" in main
+    main = page.locator("[data-testid='stMain']")
+    for text in ("the learning rate must be positive", "Ignored URL parameter epochs=abc", "norm=maybe",
+                 "lr = 0.1", "0 / 20"):
+        expect(main).to_contain_text(text, timeout=RUN_TIMEOUT)
     assert_no_exception(page)
     screenshot(page, "training-bad-url")
+
+
+def test_a_shared_link_is_the_fresh_servers_first_request(page, fresh_app_url):
+    open_training(page, fresh_app_url, "lr=100000&epochs=7&seed=3&norm=1&l2=1")
+    nav = page.locator("[data-testid='stSidebarNav']")
+    for title in ("Overview", "Training lab"):  # the real navigation frame, not the pages/ folder listing
+        expect(nav).to_contain_text(title, timeout=RUN_TIMEOUT)
+    main = page.locator("[data-testid='stMain']")
+    for text in ("lr = 1e5", "0 / 7"):
+        expect(main).to_contain_text(text, timeout=RUN_TIMEOUT)
+    assert page.get_by_role("switch", name="Standardise features").is_checked()
+    assert_no_exception(page)
