@@ -1,7 +1,27 @@
 """Softmax Playground: the navigation frame. Run with ``streamlit run app.py``."""
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
+
+
+def _import_heavy_libraries() -> None:
+    import torch
+
+    # Many students share a small CPU: each op gets one thread rather than fighting over OpenMP workers.
+    # torch's thread count is process-wide, so it is set once here, not per request.
+    torch.set_num_threads(1)
+    import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Once per server: import torch, pandas and plotly in the background while the first page renders."""
+    thread = threading.Thread(target=_import_heavy_libraries, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 
@@ -32,6 +52,7 @@ def overview() -> None:
 def run() -> None:
     """Build the navigation and run the selected page."""
     st.set_page_config(page_title="Softmax Playground", page_icon=":material/functions:", layout="wide")
+    warm_up()
     pages = [
         st.Page(overview, title="Overview", icon=":material/home:", default=True),
         st.Page("pages/softmax.py", title="Softmax explorer", icon=":material/bar_chart:", url_path="softmax"),

@@ -131,19 +131,16 @@ def _check_learning_rate(lr: float) -> float:
 
 @contextlib.contextmanager
 def single_threaded() -> Iterator[None]:
-    """Run torch on one intra-op thread in this thread, then restore the previous setting.
+    """Make sure torch runs on one intra-op thread while the block runs (and after: it is not restored).
 
-    The course's tensors are 8x3: threads cannot speed them up, and on a busy machine the
-    OpenMP hand-off alone can cost milliseconds per backward pass. The setting is per thread.
+    The course's tensors are 8x3: threads cannot speed them up, and on a busy machine the OpenMP
+    hand-off alone can cost milliseconds per backward pass. The setting is process-wide in this torch
+    build, so restoring it would let one Streamlit session undo another's mid-run; the app uses one
+    thread everywhere (see app.py).
     """
-    previous = torch.get_num_threads()
-    if previous != 1:
+    if torch.get_num_threads() != 1:
         torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if previous != 1:
-            torch.set_num_threads(previous)
+    yield
 
 
 class Trainer:
