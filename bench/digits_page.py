@@ -38,7 +38,9 @@ INSTRUMENT = """() => {
     if (b.end !== null && b.sent === null) b.sent = performance.now();
     return send.call(this, data);
   };
-  window.addEventListener('mouseup', () => { Object.assign(window.__bench, {end: performance.now(), shown: null, sent: null}); }, true);
+  window.addEventListener('mouseup', () => {
+    Object.assign(window.__bench, {end: performance.now(), shown: null, sent: null});
+  }, true);
   new MutationObserver(() => {
     const b = window.__bench;
     if (b.end === null || b.shown !== null) return;

@@ -66,12 +66,6 @@ def init_state() -> None:
     st.session_state.setdefault(CANVAS_VERSION_KEY, 0)
 
 
-def model_choice() -> str:
-    """Radio between the course's softmax regression and the CNN; returns the model kind."""
-    return st.radio("Model", list(dp.MODEL_LABELS), format_func=dp.MODEL_LABELS.get, key=MODEL_KEY,
-                    horizontal=True)
-
-
 def load_or_explain(kind: str, models_dir: str) -> tuple[nn.Module, dict] | None:
     """The cached model and its card, or None after an error that names the rebuild command."""
     try:
@@ -168,11 +162,14 @@ def contributions(form: np.ndarray, logits: np.ndarray, models_dir: str) -> None
     """Per-pixel w_c ⊙ x for the predicted class and the runner-up of the softmax regression."""
     st.subheader("Which pixels pushed which digit")
     templates, biases = cached_templates(models_dir)
-    top, runner_up = dp.top_two(logits)
-    maps = np.stack([dp.contribution_map(form, templates, d) for d in (top, runner_up)])
-    st.plotly_chart(plots.contribution_pair(maps, [top, runner_up]), config=NO_TOOLBAR, key="digits_contrib")
-    sums = (dp.contribution_summary(d, m.sum(), biases[d]) for d, m in zip((top, runner_up), maps))
-    st.caption("  \n".join([*sums, "Red pixels of your ink pushed that digit's logit up, blue ones pushed it down."]))
+    digits = dp.top_two(logits)
+    maps = [dp.contribution_map(form, templates, d) for d in digits]
+    limit = max(float(np.abs(m).max()) for m in maps)
+    for column, digit, contribution in zip(st.columns(2), digits, maps):
+        column.image(dp.contribution_image(contribution, limit), width=225,
+                     caption=dp.contribution_summary(digit, contribution.sum(), biases[digit]))
+    st.caption(f"w ⊙ x pixel by pixel, one scale for both (±{limit:.2f}): red pixels of your ink pushed that "
+               "digit's logit up, blue ones pushed it down.")
 
 
 @st.fragment
@@ -230,7 +227,7 @@ def main() -> None:
     st.title("Digit canvas")
     st.caption("Draw a digit with the mouse or a finger. The model reads it after every stroke.")
     init_state()
-    kind = model_choice()
+    kind = st.radio("Model", list(dp.MODEL_LABELS), format_func=dp.MODEL_LABELS.get, key=MODEL_KEY, horizontal=True)
     models_dir = str(dg.MODELS_DIR)
     loaded = load_or_explain(kind, models_dir)
     if loaded is None:

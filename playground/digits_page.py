@@ -158,8 +158,8 @@ def mistakes(logits: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
 
 def sort_mistakes(table: pd.DataFrame, order: str) -> pd.DataFrame:
     """Sort the mistakes by the model's confidence (``order`` is a key of SORT_ORDERS), index breaks ties."""
-    ascending = SORT_ORDERS[order]
-    return table.sort_values(["probability", "index"], ascending=[ascending, True], kind="stable").reset_index(drop=True)
+    ordered = table.sort_values(["probability", "index"], ascending=[SORT_ORDERS[order], True], kind="stable")
+    return ordered.reset_index(drop=True)
 
 
 def page_count(n_rows: int, page_size: int) -> int:
@@ -185,15 +185,39 @@ def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8).repeat(factor, axis=0).repeat(factor, axis=1)
 
 
-def pixel_grid(form: np.ndarray, cell: int = 8, line: tuple[int, int, int] = (71, 85, 105)) -> np.ndarray:
-    """The 28×28 input as an RGB image of ``cell``-px squares with 1-px grid lines, so each pixel shows."""
-    gray = enlarge(form, cell)
-    size = gray.shape[0] + 1
-    rgb = np.empty((size, size, 3), dtype=np.uint8)
-    rgb[:-1, :-1] = gray[:, :, None]
-    rgb[::cell, :] = line
-    rgb[:, ::cell] = line
-    return rgb
+GRID_LINE = (71, 85, 105)  # slate, between the pixels of the input
+LIGHT_GRID_LINE = (226, 232, 240)  # between the pixels of the contribution maps
+BLUE, WHITE, RED = (33, 102, 172), (247, 247, 247), (178, 24, 43)  # the ends and middle of RdBu
+
+
+def grid_image(rgb: np.ndarray, cell: int = 8, line: tuple[int, int, int] = GRID_LINE) -> np.ndarray:
+    """An (H, W, 3) uint8 image enlarged to ``cell``-px squares with 1-px grid lines, so each pixel shows."""
+    big = np.asarray(rgb, dtype=np.uint8).repeat(cell, axis=0).repeat(cell, axis=1)
+    out = np.empty((big.shape[0] + 1, big.shape[1] + 1, 3), dtype=np.uint8)
+    out[:] = line
+    out[:-1, :-1] = big
+    out[::cell, :] = line
+    out[:, ::cell] = line
+    return out
+
+
+def pixel_grid(form: np.ndarray, cell: int = 8) -> np.ndarray:
+    """The 28×28 input (white ink on black) as an RGB image with a visible grid between its pixels."""
+    gray = enlarge(form, 1)
+    return grid_image(np.repeat(gray[:, :, None], 3, axis=2), cell)
+
+
+def diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
+    """Values on a blue–white–red scale as RGB uint8: -limit is blue, 0 white, +limit red (clipped)."""
+    t = np.clip(np.asarray(values, dtype=np.float64) / (limit or 1.0), -1.0, 1.0)[..., None]
+    white = np.array(WHITE, dtype=np.float64)
+    toward = np.where(t >= 0, np.array(RED, dtype=np.float64), np.array(BLUE, dtype=np.float64))
+    return np.rint(white + (toward - white) * np.abs(t)).astype(np.uint8)
+
+
+def contribution_image(contribution: np.ndarray, limit: float, cell: int = 8) -> np.ndarray:
+    """A w ⊙ x map as an enlarged blue–white–red image; pass one ``limit`` to compare several maps."""
+    return grid_image(diverging_rgb(contribution, limit), cell, LIGHT_GRID_LINE)
 
 
 def _readable(value: Any) -> str:

@@ -192,6 +192,16 @@ def test_mistakes_sorting_and_paging():
     assert dp.mistake_caption(next(table.itertuples())) == "true 2 → 1 (44.0%)"
 
 
+def test_contribution_images_use_one_diverging_scale():
+    values = np.array([[-2.0, -1.0, 0.0, 1.0, 4.0]])
+    rgb = dp.diverging_rgb(values, limit=2.0)
+    halfway_blue, halfway_red = (140, 174, 210), (212, 136, 145)  # (white + end) / 2, halves to even
+    assert [tuple(int(v) for v in c) for c in rgb[0]] == [dp.BLUE, halfway_blue, dp.WHITE, halfway_red, dp.RED]
+    image = dp.contribution_image(np.zeros((28, 28)), limit=0.0)
+    assert image.shape == (225, 225, 3) and tuple(image[4, 4]) == dp.WHITE
+    assert tuple(image[0, 4]) == dp.LIGHT_GRID_LINE
+
+
 def test_pixel_grid_and_enlarge_keep_pixels_visible():
     form = np.zeros((28, 28), dtype=np.float32)
     form[0, 0], form[27, 27] = 1.0, 0.5

@@ -1,7 +1,7 @@
 """Plotly figures for the Digit canvas page: data in, ``go.Figure`` out, no Streamlit.
 
-Small multiples (templates, contribution maps) are drawn as one heatmap of a mosaic with NaN gutters
-rather than many subplots: one trace is much faster to build and to send on every stroke.
+Small multiples (the templates) are drawn as one heatmap of a mosaic with NaN gutters rather than
+many subplots: one trace is much faster to build and to send.
 """
 from __future__ import annotations
 
@@ -65,15 +65,14 @@ def _tile_labels(owner: np.ndarray, names: Sequence[str]) -> np.ndarray:
 
 
 def _mosaic_figure(tiles: np.ndarray, names: Sequence[str], columns: int, zmax: float, height: int,
-                   title: str, hover_value: str, label_hover: bool = True) -> go.Figure:
-    """One diverging heatmap of the tiles; ``label_hover`` names the tile on hover (costlier to build)."""
+                   title: str, hover_value: str) -> go.Figure:
+    """One diverging heatmap of the tiles, each titled, with the tile's name on hover."""
     z, owner = mosaic(tiles, columns)
     h, w = tiles.shape[1:]
-    hover_prefix = "%{customdata}: " if label_hover else ""
     fig = go.Figure(go.Heatmap(
-        z=z, customdata=_tile_labels(owner, names) if label_hover else None, colorscale=DIVERGING,
-        zmin=-zmax, zmax=zmax, zmid=0, hoverongaps=False, colorbar=dict(thickness=10, len=0.9),
-        hovertemplate=hover_prefix + hover_value + " = %{z:.3f}<extra></extra>",
+        z=z, customdata=_tile_labels(owner, names), colorscale=DIVERGING, zmin=-zmax, zmax=zmax, zmid=0,
+        hoverongaps=False, colorbar=dict(thickness=10, len=0.9),
+        hovertemplate="%{customdata}: " + hover_value + " = %{z:.3f}<extra></extra>",
     ))
     for i, name in enumerate(names):
         r, c = divmod(i, columns)
@@ -90,11 +89,3 @@ def template_grid(templates: npt.ArrayLike) -> go.Figure:
     zmax = float(np.abs(t).max()) or 1.0
     return _mosaic_figure(t, [f"w for {d}" for d in range(len(t))], columns=5, zmax=zmax, height=300,
                           title="The rows of W", hover_value="w")
-
-
-def contribution_pair(maps: npt.ArrayLike, digits: Sequence[int]) -> go.Figure:
-    """Per-pixel contributions w_c ⊙ x for two classes side by side, on one diverging colour scale."""
-    m = np.asarray(maps, dtype=np.float64)
-    zmax = float(np.abs(m).max()) or 1.0
-    return _mosaic_figure(m, [f"toward {d}" for d in digits], columns=len(m), zmax=zmax, height=260,
-                          title="w ⊙ x, pixel by pixel", hover_value="w·x", label_hover=False)
