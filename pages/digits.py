@@ -12,7 +12,7 @@ from torch import nn
 from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
 from playground import digits as dg
 from playground import digits_page as dp
-from playground.mnist import load_mnist
+from playground.mnist import MnistFileError, load_mnist
 from playground.plots import digits as plots
 from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature
 from playground.urlstate import ParamSpec, one_of
@@ -98,7 +98,11 @@ def draw_canvas() -> np.ndarray | None:
         st.button("Clear", icon=":material/ink_eraser:", on_click=_clear_canvas)
         with st.popover(f"Stroke {st.session_state.get(STROKE_KEY, 20)} px", icon=":material/line_weight:"):
             st.slider("Stroke width (px)", 8, 40, 20, key=STROKE_KEY)
-    return result.image_data
+    try:
+        return result.image_data
+    except (ValueError, OSError) as err:  # a payload that is not a PNG (UnidentifiedImageError is an OSError)
+        st.warning(f"This drawing cannot be read ({type(err).__name__}). Press Clear and draw again.")
+        return None
 
 
 def read_drawing(image: np.ndarray | None) -> np.ndarray | None:
@@ -209,7 +213,11 @@ def mistakes_gallery(kind: str, models_dir: str) -> None:
         st.caption("The model reads all 10,000 test digits once (the CNN takes a while), then the server keeps "
                    "the results for everyone.")
         return
-    table = cached_mistakes(kind, models_dir)
+    try:
+        table = cached_mistakes(kind, models_dir)
+    except MnistFileError as err:
+        st.error(f"The mistakes gallery needs the MNIST test set: {err}")
+        return
     st.caption(f"The {dp.MODEL_NAMES[kind]} misreads {len(table):,} of the 10,000 MNIST test digits.")
     order_col, page_col = st.columns(2)
     order = order_col.radio("Sort by confidence", list(dp.SORT_ORDERS), key=ORDER_KEY, horizontal=True)

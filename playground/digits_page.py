@@ -4,18 +4,16 @@ No Streamlit here: the page passes arrays in and shows what comes out, so all of
 """
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 from torch import nn
 
 from playground.digits import logits_for_forms, probabilities
+from playground.threads import single_threaded
 
 CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
 NOT_SURE_PROBABILITY = 0.6  # below this top probability the page says "not sure"
@@ -56,24 +54,9 @@ class Verdict:
     sure: bool
 
 
-@contextlib.contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Run torch on one intra-op thread in the calling thread, then restore its setting.
-
-    One 28×28 drawing gains nothing from threads, and on a busy 2-core machine the OpenMP hand-off made
-    a single CNN prediction take ~240 ms instead of ~2 ms. The setting belongs to the calling thread.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def drawing_logits(form: np.ndarray, model: nn.Module) -> np.ndarray:
     """The model's 10 logits (float64) for one MNIST-form drawing (28, 28), computed on one thread."""
-    with one_torch_thread():
+    with single_threaded():
         return logits_for_forms(np.asarray(form)[None], model)[0]
 
 

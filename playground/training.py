@@ -9,11 +9,10 @@ non-finite loss stops training instead of raising.
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -23,6 +22,7 @@ from torch import Tensor, nn
 
 from playground.training_data import (CourseData, course_data, low_level_data, prepared_course_data,
                                       standardize)
+from playground.threads import single_threaded
 from playground.training_verdict import Verdict, judge
 
 __all__ = ["CourseData", "EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", "Trainer", "Verdict",
@@ -127,20 +127,6 @@ def _check_learning_rate(lr: float) -> float:
     if not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"learning rate must be a positive finite number, got {lr!r}")
     return lr
-
-
-@contextlib.contextmanager
-def single_threaded() -> Iterator[None]:
-    """Make sure torch runs on one intra-op thread while the block runs (and after: it is not restored).
-
-    The course's tensors are 8x3: threads cannot speed them up, and on a busy machine the OpenMP
-    hand-off alone can cost milliseconds per backward pass. The setting is process-wide in this torch
-    build, so restoring it would let one Streamlit session undo another's mid-run; the app uses one
-    thread everywhere (see app.py).
-    """
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-    yield
 
 
 class Trainer:

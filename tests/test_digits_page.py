@@ -120,13 +120,13 @@ def test_entropy_matches_torch():
 def test_drawing_logits_match_the_batch_path_on_one_thread():
     model = dg.load_model("cnn" if HAVE_CNN else "linear")
     form = dg.preprocess(canvas_image(draw_one))
-    before = torch.get_num_threads()
-    with dp.one_torch_thread():
+    with dp.single_threaded():
         assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
+    # process-wide and deliberately not restored, so concurrent sessions cannot undo each other
+    assert torch.get_num_threads() == 1
     np.testing.assert_allclose(dp.drawing_logits(form, model), dg.logits_for_forms(form[None], model)[0],
                                rtol=1e-5, atol=1e-5)
-    assert torch.get_num_threads() == before
+    assert torch.get_num_threads() == 1
 
 
 def test_verdict_sure_and_not_sure():

@@ -134,8 +134,6 @@ def test_missing_mnist_leaves_the_canvas_and_other_pages_working(no_mnist):
     assert_other_pages_work(at)
 
 
-@pytest.mark.xfail(strict=True, reason="pages/digits.py does not catch MnistFileError from cached_test_set(): "
-                                       "a missing MNIST asset is an uncaught exception once the gallery is on")
 def test_missing_mnist_shows_an_error_in_the_gallery(no_mnist):
     """Turning the mistakes gallery on without MNIST shows an error naming the missing file."""
     at = run_page("pages/digits.py", {"model": "linear"})
@@ -253,8 +251,6 @@ def test_canvas_image_of_the_wrong_shape_shows_a_message(fake_canvas, name):
     assert_other_pages_work(at)
 
 
-@pytest.mark.xfail(strict=True, reason="pages/digits.py reads result.image_data unguarded: a canvas payload that "
-                                       "is not a PNG raises PIL.UnidentifiedImageError / binascii.Error")
 @pytest.mark.parametrize("payload", ["data:image/png;base64,AAAA", "data:image/png;base64,not base64!"])
 def test_canvas_payload_that_is_not_an_image_shows_a_message(fake_canvas, payload):
     """A corrupt canvas payload (not a PNG) is reported like any unreadable drawing."""
