@@ -102,7 +102,6 @@ def draw_canvas() -> np.ndarray | None:
         return result.image_data
     except (ValueError, OSError) as err:  # a payload that is not a PNG (UnidentifiedImageError is an OSError)
         st.warning(f"This drawing cannot be read ({type(err).__name__}). Press Clear and draw again.")
-        return None
 
 
 def read_drawing(image: np.ndarray | None) -> np.ndarray | None:
@@ -142,10 +141,6 @@ def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
                "mass at the centre of a 28×28 field.")
 
 
-def _ask_for_explorer(query: dict[str, str]) -> None:
-    st.session_state[EXPLORER_KEY] = query  # kept in state: the switch survives a rerun on the way
-
-
 def temperature_and_logits(logits: np.ndarray | None) -> float:
     """Temperature slider, the 10 logits as a table, and the hand-off to the Softmax explorer."""
     st.subheader("Logits and temperature")
@@ -157,8 +152,9 @@ def temperature_and_logits(logits: np.ndarray | None) -> float:
     table = dp.logits_table(logits, temperature)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns[1:]})
-    st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:", on_click=_ask_for_explorer,
-              args=(dp.explorer_query(logits),))
+    # The request is kept in session state (not the button's return value) so it survives a rerun on the way.
+    st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:",
+              on_click=st.session_state.__setitem__, args=(EXPLORER_KEY, dp.explorer_query(logits)))
     return temperature
 
 
