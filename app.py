@@ -13,7 +13,12 @@ def _import_heavy_libraries() -> None:
     # torch's thread count is process-wide, so it is set once here, not per request.
     torch.set_num_threads(1)
     import pandas  # noqa: F401
-    import plotly.graph_objects  # noqa: F401
+    import plotly.graph_objects as go
+
+    go.Figure(go.Bar(x=[0], y=[0])).to_json()  # Plotly loads its validators on the first figure
+    import playground.digits  # noqa: F401
+    import playground.softmax  # noqa: F401
+    import playground.training  # noqa: F401
 
 
 @st.cache_resource(show_spinner=False)

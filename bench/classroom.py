@@ -18,12 +18,9 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +36,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from playground.paths import MODELS_DIR  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
 
 MB = 1024 * 1024
 APP = "[data-testid='stApp']"
@@ -72,37 +70,6 @@ class SessionResult:
 
 
 # --- the server and its sampler --------------------------------------------------------------
-
-def free_port() -> int:
-    """An unused localhost TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, session_ttl: int) -> subprocess.Popen:
-    """`streamlit run app.py` on ``port``; disconnected sessions are dropped after ``session_ttl`` s."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.disconnectedSessionTTL", str(session_ttl)],
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 120.0) -> None:
-    """Poll the health endpoint until the server answers."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not answer in time")
-
 
 class ServerSampler:
     """Samples the server's RSS (with child processes) and thread count in a background thread."""
@@ -379,10 +346,10 @@ async def run_class(args: argparse.Namespace) -> None:
     url = f"http://127.0.0.1:{port}"
     timeout_ms = args.timeout * 1000
     started = time.perf_counter()
-    server = start_server(port, args.session_ttl)
+    server = start_streamlit(port, ["--server.disconnectedSessionTTL", str(args.session_ttl)])
     sampler: ServerSampler | None = None
     try:
-        wait_healthy(url, server)
+        wait_healthy(url, server, timeout=120.0)
         sampler = ServerSampler(server.pid)
         sampler.start()
         print(f"classroom: {args.sessions} sessions x {args.cycles} cycle(s), model {args.model}, think time "
@@ -411,11 +378,7 @@ async def run_class(args: argparse.Namespace) -> None:
     finally:
         if sampler:
             sampler.stop()
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def main() -> None:

@@ -6,64 +6,28 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import CHROMIUM_ARGS, ARTIFACTS_DIR
+from tests.e2e.browser import ARTIFACTS_DIR, CHROMIUM_ARGS
+from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy in time")
 
 
 @contextmanager
 def running_app(log_name: str = "streamlit-server.log") -> Iterator[str]:
     """Start ``streamlit run app.py`` on a free localhost port; yield its base URL, stop it after."""
-    port = _free_port()
-    log = open(ARTIFACTS_DIR.parent / log_name, "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
+    port = free_port()
+    with open(ARTIFACTS_DIR.parent / log_name, "w") as log:
+        server = start_streamlit(port, log=log)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            wait_healthy(url, server, timeout=60.0, poll=0.3)
+            yield url
+        finally:
+            stop(server)
 
 
 @pytest.fixture(scope="session")
