@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import os
 import shutil
 import sys
@@ -152,8 +153,8 @@ async def open_page(tab, result: SessionResult, url: str, kind: str, ready, time
 
 def metric_value(tab, label: str):
     """The value element of the st.metric whose label is ``label``."""
-    metric = tab.locator("[data-testid='stMetric']").filter(
-        has=tab.locator("[data-testid='stMetricLabel']", has_text=label))
+    metric = tab.locator("[data-testid='stMetric']").filter(  # exact: "Epoch" must not match "Loss, last epoch"
+        has=tab.locator("[data-testid='stMetricLabel']", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")))
     return metric.locator("[data-testid='stMetricValue']")
 
 

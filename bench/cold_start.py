@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,43 +26,13 @@ sys.path.insert(0, str(REPO_ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from playground.paths import MODELS_DIR  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.browser import CHROMIUM_ARGS, SEVEN, draw_with_mouse  # noqa: E402
+from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
 
 APP_READY = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
 CANVAS = "canvas.upper-canvas"
 METRIC_LABEL = "[data-testid='stMetricLabel']"
-SEVEN = [(0.0, 0.0), (1.0, 0.0), (0.4, 1.0)]  # a 7 in unit coordinates
 TARGET_EXPLORER_S, TARGET_PREDICTION_S = 4.0, 1.5
-
-
-def free_port() -> int:
-    """An unused localhost TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    """`streamlit run app.py` on ``port`` (headless, no usage stats), output discarded."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_listening(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
-    """Poll the health endpoint every 20 ms until the server answers."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("server did not answer in time")
 
 
 def wait_idle(tab) -> None:
@@ -73,20 +40,6 @@ def wait_idle(tab) -> None:
     tab.wait_for_selector(APP_READY, timeout=60_000)
     tab.wait_for_timeout(50)
     tab.wait_for_selector(APP_READY, timeout=60_000)
-
-
-def draw(tab, stroke: list[tuple[float, float]], left: float = 60, top: float = 40, size: float = 180) -> None:
-    """One mouse stroke through ``stroke``'s points on the canvas, in small steps like a hand."""
-    box = tab.locator(CANVAS).bounding_box()
-    x0, y0 = box["x"] + left, box["y"] + top
-    tab.mouse.move(box["x"] + 140, box["y"] + 200)  # hover first: the canvas toolbar slides away
-    tab.mouse.move(x0 + stroke[0][0] * size, y0 + stroke[0][1] * size)
-    tab.mouse.down()
-    for (ax, ay), (bx, by) in zip(stroke, stroke[1:]):
-        for i in range(1, 11):
-            t = i / 10
-            tab.mouse.move(x0 + (ax + (bx - ax) * t) * size, y0 + (ay + (by - ay) * t) * size)
-    tab.mouse.up()
 
 
 def navigation_entries(tab) -> list[str]:
@@ -102,9 +55,9 @@ def one_run(browser, first_path: str, model: str) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     t0 = time.perf_counter()
-    server = start_server(port)
+    server = start_streamlit(port)
     try:
-        wait_listening(url, server)
+        wait_healthy(url, server, poll=0.02)
         t_listening = time.perf_counter()
         tab.goto(f"{url}/{first_path}")
         if first_path:  # a deep link straight to the explorer
@@ -128,7 +81,7 @@ def one_run(browser, first_path: str, model: str) -> dict[str, float]:
         tab.goto(f"{url}/digits?model={model}")
         tab.locator(CANVAS).wait_for(state="visible", timeout=120_000)
         t_canvas = time.perf_counter()
-        draw(tab, SEVEN)
+        draw_with_mouse(tab, SEVEN, 60, 40, 180, hover_ms=0)
         t_stroke = time.perf_counter()
         tab.locator(METRIC_LABEL, has_text="Prediction").wait_for(state="visible", timeout=120_000)
         t_prediction = time.perf_counter()
@@ -137,11 +90,7 @@ def one_run(browser, first_path: str, model: str) -> dict[str, float]:
         exceptions = tab.locator("[data-testid='stException']").count()
     finally:
         context.close()
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     return {"server listening": t_listening - t0, "server → first page interactive": t_first - t0,
             "server → explorer interactive": t_explorer - t0,
             "digits open → canvas visible": t_canvas - t_open, "stroke → prediction": t_prediction - t_stroke,

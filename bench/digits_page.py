@@ -13,19 +13,16 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from playground.paths import MODELS_DIR  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS, wait_for_app_run  # noqa: E402
+from tests.e2e.browser import CHROMIUM_ARGS, ONE, SEVEN, ZERO, draw_with_mouse, wait_for_app_run  # noqa: E402
+from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
 
 TARGET_P50_MS = 250.0
 CANVAS_DEBOUNCE_MS = 200  # streamlit-drawable-canvas 0.13 sends a drawing 200 ms after its last change
@@ -49,55 +46,8 @@ INSTRUMENT = """() => {
   }).observe(document.body, {childList: true, subtree: true, characterData: true});
 }""" % METRIC_VALUE.replace('"', '\\"')
 
-# Strokes in unit coordinates of a box: a 1, a 7 and a 0, each one stroke.
-STROKES = {
-    "1": [(0.55, 0.0), (0.45, 1.0)],
-    "7": [(0.0, 0.0), (1.0, 0.0), (0.4, 1.0)],
-    "0": [(0.5 + 0.32 * math.sin(2 * math.pi * k / 36), 0.5 - 0.5 * math.cos(2 * math.pi * k / 36)) for k in range(38)],
-}
+STROKES = {"1": ONE, "7": SEVEN, "0": ZERO}  # each digit one stroke, in unit coordinates of its box
 BOXES = [(50, 40, 200), (100, 90, 150), (30, 45, 180)]  # (left, top, size) inside the 280 px canvas
-
-
-def free_port() -> int:
-    """An unused localhost TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_app(port: int) -> subprocess.Popen:
-    """Start ``streamlit run app.py`` and wait until it answers its health check."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("streamlit did not become healthy in time")
-
-
-def draw(page, points, left: float, top: float, size: float) -> None:
-    """Hover the canvas (so its toolbar moves away), then one mouse stroke through ``points``."""
-    box = page.locator("canvas.upper-canvas").bounding_box()
-    x0, y0 = box["x"] + left, box["y"] + top
-    page.mouse.move(box["x"] + 140, box["y"] + 200)
-    page.wait_for_timeout(300)
-    page.mouse.move(x0 + points[0][0] * size, y0 + points[0][1] * size)
-    page.mouse.down()
-    for (ax, ay), (bx, by) in zip(points, points[1:]):
-        for i in range(1, 9):
-            t = i / 8
-            page.mouse.move(x0 + (ax + (bx - ax) * t) * size, y0 + (ay + (by - ay) * t) * size)
-    page.mouse.up()
 
 
 def clear(page) -> None:
@@ -113,7 +63,7 @@ def measure(page, strokes: int) -> tuple[list[float], list[float], list[tuple[st
     digits = list(STROKES)
     for n in range(strokes):
         digit, (left, top, size) = digits[n % len(digits)], BOXES[n % len(BOXES)]
-        draw(page, STROKES[digit], left, top, size)
+        draw_with_mouse(page, STROKES[digit], left, top, size, hover_ms=300)
         page.wait_for_function("window.__bench.shown !== null", timeout=30_000)
         end, shown, sent = page.evaluate("[window.__bench.end, window.__bench.shown, window.__bench.sent]")
         latencies.append(shown - end)
@@ -143,7 +93,8 @@ def main() -> int:
 
     load_before = os.getloadavg()[0]
     port = free_port()
-    proc = start_app(port)
+    proc = start_streamlit(port)
+    wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=90.0, poll=0.3)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -157,8 +108,7 @@ def main() -> int:
             latencies, sends, readings = measure(page, args.strokes)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop(proc)
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     misread = [r for r in readings if r[0] != r[1]]
     print(f"model={args.model} strokes={len(latencies)} (mouse up -> 'Prediction' metric shown)")

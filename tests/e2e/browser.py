@@ -1,6 +1,7 @@
 """Helpers for driving the Streamlit app in chromium: waiting for reruns, spotting errors, screenshots."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -51,3 +52,48 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
     return path
+
+
+CANVAS = "canvas.upper-canvas"
+
+# Digits as strokes in unit coordinates (0..1 inside the box the digit is drawn in).
+ONE = [[(0.55, 0.0), (0.45, 1.0)]]
+SEVEN = [[(0.0, 0.0), (1.0, 0.0), (0.4, 1.0)]]
+ZERO = [[(0.5 + 0.32 * math.sin(2 * math.pi * k / 36), 0.5 - 0.5 * math.cos(2 * math.pi * k / 36))
+         for k in range(38)]]
+
+
+def canvas_origin(page) -> tuple[float, float]:
+    """Page coordinates of the drawing canvas's top-left corner (scrolled into view, 280×280 checked)."""
+    canvas = page.locator(CANVAS)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and round(box["width"]) == 280 and round(box["height"]) == 280, box
+    return box["x"], box["y"]
+
+
+def stroke_points(stroke, left, top, size, step_px=8.0):
+    """Page coordinates along a stroke's segments, in small steps (at most ``step_px``) like a real hand."""
+    for (ax, ay), (bx, by) in zip(stroke, stroke[1:]):
+        steps = max(1, math.ceil(math.hypot(bx - ax, by - ay) * size / step_px))
+        for i in range(1, steps + 1):
+            t = i / steps
+            yield left + (ax + (bx - ax) * t) * size, top + (ay + (by - ay) * t) * size
+
+
+def draw_with_mouse(page, strokes, left, top, size, hover_ms: int = 400) -> None:
+    """Draw strokes with the mouse inside the canvas: move, down, many small moves, up.
+
+    The canvas's toolbar waits, invisible, over the canvas's top-right corner until the pointer hovers
+    the canvas, so hover first (as a person does) and let it slide up out of the way.
+    """
+    cx, cy = canvas_origin(page)
+    page.mouse.move(cx + 140, cy + 200)
+    if hover_ms:
+        page.wait_for_timeout(hover_ms)
+    for stroke in strokes:
+        page.mouse.move(cx + left + stroke[0][0] * size, cy + top + stroke[0][1] * size)
+        page.mouse.down()
+        for x, y in stroke_points(stroke, cx + left, cy + top, size):
+            page.mouse.move(x, y)
+        page.mouse.up()

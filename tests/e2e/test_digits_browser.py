@@ -1,7 +1,6 @@
 """The Digit canvas in a real browser: draw digits with the mouse and a finger, clear, hand off to the explorer."""
 from __future__ import annotations
 
-import math
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -9,64 +8,24 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.paths import MODELS_DIR
-from tests.e2e.browser import assert_no_exception, open_page, screenshot, wait_for_app_run
+from tests.e2e.browser import (ONE, SEVEN, ZERO, assert_no_exception, canvas_origin, draw_with_mouse, open_page,
+                               screenshot, stroke_points, wait_for_app_run)
 
 pytestmark = pytest.mark.e2e
 
 # Use the CNN when its weights are shipped, else the course's softmax regression.
 MODEL = "cnn" if (MODELS_DIR / "cnn.pt").exists() else "linear"
-CANVAS = "canvas.upper-canvas"
 METRIC = "[data-testid='stMetric']"
-
-# Strokes in unit coordinates (0..1 inside the box the digit is drawn in).
-ONE = [[(0.55, 0.0), (0.45, 1.0)]]
-SEVEN = [[(0.0, 0.0), (1.0, 0.0), (0.4, 1.0)]]
-ZERO = [[(0.5 + 0.32 * math.sin(2 * math.pi * k / 36), 0.5 - 0.5 * math.cos(2 * math.pi * k / 36))
-         for k in range(38)]]
-
-
-def _canvas_origin(page) -> tuple[float, float]:
-    canvas = page.locator(CANVAS)
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box and round(box["width"]) == 280 and round(box["height"]) == 280, box
-    return box["x"], box["y"]
-
-
-def _path_points(stroke, left, top, size, step_px=8.0):
-    """Page coordinates along a stroke's segments, in small steps (at most ``step_px``) like a real hand."""
-    for (ax, ay), (bx, by) in zip(stroke, stroke[1:]):
-        steps = max(1, math.ceil(math.hypot(bx - ax, by - ay) * size / step_px))
-        for i in range(1, steps + 1):
-            t = i / steps
-            yield left + (ax + (bx - ax) * t) * size, top + (ay + (by - ay) * t) * size
-
-
-def draw_with_mouse(page, strokes, left, top, size) -> None:
-    """Draw strokes with the mouse inside the canvas: move, down, many small moves, up.
-
-    The canvas's toolbar waits, invisible, over the canvas's top-right corner until the pointer hovers
-    the canvas, so hover first (as a person does) and let it slide up out of the way.
-    """
-    cx, cy = _canvas_origin(page)
-    page.mouse.move(cx + 140, cy + 200)
-    page.wait_for_timeout(400)
-    for stroke in strokes:
-        page.mouse.move(cx + left + stroke[0][0] * size, cy + top + stroke[0][1] * size)
-        page.mouse.down()
-        for x, y in _path_points(stroke, cx + left, cy + top, size):
-            page.mouse.move(x, y)
-        page.mouse.up()
 
 
 def draw_with_touch(page, strokes, left, top, size) -> None:
     """Draw strokes with a finger through CDP touch events: start, many moves, end."""
-    cx, cy = _canvas_origin(page)
+    cx, cy = canvas_origin(page)
     cdp = page.context.new_cdp_session(page)
     for stroke in strokes:
         start = (cx + left + stroke[0][0] * size, cy + top + stroke[0][1] * size)
         cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": start[0], "y": start[1]}]})
-        for x, y in _path_points(stroke, cx + left, cy + top, size):
+        for x, y in stroke_points(stroke, cx + left, cy + top, size):
             cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
