@@ -17,6 +17,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from playground.paths import MODELS_DIR
 from playground.preprocess import DrawingError, preprocess
+from playground.softmax import softmax
 
 __all__ = [
     "DigitCNN", "DrawingError", "ModelFileError", "SoftmaxRegression", "MODEL_KINDS", "load_card",
@@ -151,10 +152,8 @@ def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
 
 
 def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Numerically stable softmax over the last axis (float64)."""
-    scaled = np.asarray(logits, dtype=np.float64) / temperature
-    exps = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
-    return exps / exps.sum(axis=-1, keepdims=True)
+    """Numerically stable softmax of ``logits / temperature`` over the last axis (float64)."""
+    return softmax(logits, temperature)
 
 
 def predict_proba(image: np.ndarray, model: nn.Module) -> np.ndarray:
