@@ -7,6 +7,7 @@ import streamlit as st
 
 
 def _import_heavy_libraries() -> None:
+    import playground  # noqa: F401 - first: it picks MKL's instruction set, which must precede any torch op
     import torch
 
     # Many students share a small CPU: each op gets one thread rather than fighting over OpenMP workers.

@@ -116,22 +116,34 @@ def _to_rgba(gray: Image.Image) -> np.ndarray:
     return np.dstack([value, value, value, np.full_like(value, 255)])
 
 
-def redraw(images: np.ndarray, seed: int, **style_ranges) -> tuple[np.ndarray, list[DrawStyle]]:
-    """Skeletons and random draw styles for a batch of MNIST uint8 images, reproducible for a seed."""
+def upsampled(images: np.ndarray, factor: int) -> np.ndarray:
+    """Bilinear upsampling of uint8 (N, H, W) digits by an integer factor (1 returns them unchanged)."""
+    if factor == 1:
+        return images
+    size = (images.shape[2] * factor, images.shape[1] * factor)
+    return np.stack([np.asarray(Image.fromarray(im).resize(size, Image.Resampling.BILINEAR)) for im in images])
+
+
+def redraw(images: np.ndarray, seed: int, trace_scale: int = 1, **style_ranges) -> tuple[np.ndarray, list[DrawStyle]]:
+    """Skeletons and random draw styles for a batch of MNIST uint8 images, reproducible for a seed.
+
+    ``trace_scale`` > 1 traces the skeleton on the digit upsampled that many times: a smoother, more
+    detailed path than the 28×28 one, i.e. a second, independent way of re-drawing the same digits.
+    """
     rng = np.random.default_rng(seed)
-    skeletons = skeletonize(images > 127)
+    skeletons = skeletonize(upsampled(images, trace_scale) > 127)
     styles = [random_style(rng, **style_ranges) for _ in range(len(images))]
     return skeletons, styles
 
 
-def drawn_forms(images: np.ndarray, seed: int, **style_ranges) -> np.ndarray:
+def drawn_forms(images: np.ndarray, seed: int, trace_scale: int = 1, **style_ranges) -> np.ndarray:
     """Re-draw each MNIST image on a canvas and bring it back to MNIST form: float32 (N, 28, 28).
 
     A drawing that preprocessing reads as empty (a skeleton too small to draw) keeps the original digit.
     """
     from playground.preprocess import preprocess  # local: keeps this module importable on its own
 
-    skeletons, styles = redraw(images, seed, **style_ranges)
+    skeletons, styles = redraw(images, seed, trace_scale, **style_ranges)
     forms = images.astype(np.float32) / 255.0
     for i, (skeleton, style) in enumerate(zip(skeletons, styles)):
         form = preprocess(render_skeleton(skeleton, style))

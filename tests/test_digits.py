@@ -89,6 +89,20 @@ def test_transparent_background_and_dark_ink_read_like_white_on_black(mnist_test
         np.testing.assert_allclose(preprocess(variant), reference, atol=0.02)
 
 
+def test_half_transparent_ink_on_an_opaque_canvas_counts_half(mnist_test):
+    images, _ = mnist_test
+    canvas = draw(images[2], height=150, centre=(140, 140))
+    half_alpha = canvas.copy()
+    half_alpha[..., 3] = np.where(canvas[..., 0] > 0, 128, 255)  # semi-transparent strokes, opaque background
+    half_ink = canvas.copy()
+    half_ink[..., :3] = (canvas[..., :3].astype(np.uint16) * 128 // 255).astype(np.uint8)
+    np.testing.assert_allclose(preprocess(half_alpha), preprocess(half_ink), atol=0.02)
+    padded = np.zeros((300, 300, 4), np.uint8)
+    padded[..., 3] = 255
+    padded[10:290, 10:290] = canvas
+    np.testing.assert_allclose(preprocess(padded[10:290, 10:290]), preprocess(canvas), atol=1e-6)  # a strided view
+
+
 def test_a_dot_is_not_a_digit():
     canvas = np.zeros((280, 280), np.uint8)
     yy, xx = np.mgrid[:280, :280]
@@ -216,3 +230,20 @@ def test_folding_batchnorm_into_the_convs_keeps_the_logits(mnist_test):
     fused = load_model("cnn")
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
     np.testing.assert_allclose(logits_for_forms(forms, fused), logits_for_forms(forms, unfused), atol=1e-4)
+
+
+def test_folding_keeps_the_logits_of_a_cnn_with_a_hidden_layer():
+    torch.manual_seed(0)
+    model = DigitCNN(widths=(8, 16, 32), hidden=24)
+    for module in model.modules():  # non-trivial BatchNorm statistics, as after training
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.2, 0.2)
+    model.eval()
+    forms = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
+    before = logits_for_forms(forms, model)
+    model.fuse_batchnorm()
+    assert model.folded and "Linear(288 → 24)" in model.SUMMARY
+    np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
