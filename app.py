@@ -7,19 +7,46 @@ import streamlit as st
 
 
 def _import_heavy_libraries() -> None:
+    """Import, in the order the pages need them: the explorer's pandas and plotly first, torch last."""
     import playground  # noqa: F401 - first: it picks MKL's instruction set, which must precede any torch op
+    import pandas  # noqa: F401
+    import plotly.graph_objects as go
+
+    go.Figure(go.Bar(x=[0], y=[0])).to_json()  # Plotly loads its validators on the first figure
+    import playground.softmax  # noqa: F401
     import torch
 
     # Many students share a small CPU: each op gets one thread rather than fighting over OpenMP workers.
     # torch's thread count is process-wide, so it is set once here, not per request.
     torch.set_num_threads(1)
-    import pandas  # noqa: F401
-    import plotly.graph_objects as go
-
-    go.Figure(go.Bar(x=[0], y=[0])).to_json()  # Plotly loads its validators on the first figure
-    import playground.digits  # noqa: F401
-    import playground.softmax  # noqa: F401
     import playground.training  # noqa: F401
+
+    _rehearse_a_drawing()
+
+
+def _rehearse_a_drawing() -> None:
+    """Run one synthetic stroke through the digit path, so the first student's prediction finds every
+    kernel, code path and Plotly bar validator warm. The page loads (and explains) the real model itself."""
+    import numpy as np
+
+    from playground import digits as dg
+    from playground import digits_page as dp
+    from playground.plots import digits as plots
+
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255
+    canvas[60:220, 130:150, :3] = 255  # a "1"
+    try:
+        model = dg.load_model("cnn")
+    except dg.ModelFileError:
+        return
+    form = dg.preprocess(canvas)
+    logits = dp.drawing_logits(form, model)
+    probs = dg.probabilities(logits)
+    verdict = dp.read_verdict(probs)
+    plots.probability_bars(probs, verdict.top, verdict.runner_up).to_json()
+    dp.logits_table(logits, 1.0)
+    dp.pixel_grid(form)
 
 
 @st.cache_resource(show_spinner=False)

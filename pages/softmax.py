@@ -162,6 +162,30 @@ def stability_section(z: np.ndarray, names: list[str]) -> None:
                    icon=":material/check:")
 
 
+def pytorch_loss(column, ours: float, torch_loss: float | None) -> None:
+    """PyTorch's F.cross_entropy next to ours, or a stand-in while torch is still loading."""
+    if torch_loss is None:
+        with column:
+            pytorch_still_loading()
+        return
+    column.metric("F.cross_entropy (PyTorch)", f"{torch_loss:.6f}", border=True)
+    column.caption(f"Difference: {abs(ours - torch_loss):.1e}. The loss is computed on the logits the charts "
+                   "use, (z + c) / T.")
+
+
+@st.fragment(run_every=1.0)
+def pytorch_still_loading() -> None:
+    """Stands in for PyTorch's loss while a freshly started server imports torch; reruns the page once it has."""
+    try:
+        loaded = sm.torch_cross_entropy_if_loaded([0.0], 0) is not None
+    except ImportError:
+        loaded = True  # the page's full run shows the error
+    if loaded:
+        st.rerun()
+    st.metric("F.cross_entropy (PyTorch)", "loading…", border=True)
+    st.caption("PyTorch is still loading on this freshly started server; its value appears in a moment.")
+
+
 def loss_section(z: np.ndarray, names: list[str]) -> int:
     """Pick the true class; show −log p_y, torch's F.cross_entropy and the gradient p − y."""
     st.subheader("Loss: cross-entropy and its gradient")
@@ -173,11 +197,14 @@ def loss_section(z: np.ndarray, names: list[str]) -> int:
     left, right = st.columns([1, 2], gap="large")
     target = left.selectbox("True class y", list(range(n)), key=TARGET_KEY,
                             format_func=lambda i: f"{i}: {names[i]}")
-    ours, torch_loss = sm.cross_entropy(z, target), sm.torch_cross_entropy(z, target)
+    ours = sm.cross_entropy(z, target)
     left.metric("−log p_y (NumPy, via log-softmax)", f"{ours:.6f}", border=True)
-    left.metric("F.cross_entropy (PyTorch)", f"{torch_loss:.6f}", border=True)
-    left.caption(f"Difference: {abs(ours - torch_loss):.1e}. The loss is computed on the logits the charts "
-                 "use, (z + c) / T.")
+    try:
+        torch_loss = sm.torch_cross_entropy_if_loaded(z, target)
+    except ImportError as err:
+        left.error(f"{err}. Reinstall the app's requirements: pip install -r requirements.txt")
+    else:
+        pytorch_loss(left, ours, torch_loss)
     if sm.softmax(z)[target] == 0.0:
         left.caption("p_y rounds to 0 in float64, so log(p_y) would be −inf; log-softmax keeps the loss finite, "
                      "as PyTorch does.")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -360,3 +362,24 @@ def test_gradient_bars_highlight_the_true_class():
     np.testing.assert_allclose(fig.data[0].y, grad)
     assert list(fig.data[0].marker.color).index(TARGET_COLOR) == 1
     assert list(fig.data[0].marker.color).count(TARGET_COLOR) == 1
+
+
+def test_torch_if_loaded_gives_torch_once_the_background_import_finishes():
+    from playground.lazy_torch import torch_if_loaded
+
+    deadline = time.monotonic() + 120
+    while (module := torch_if_loaded(wait=0.5)) is None:
+        assert time.monotonic() < deadline, "torch never finished importing"
+    assert module is torch
+    assert sm.torch_cross_entropy_if_loaded([1.0, 2.0, 3.0], 0) == pytest.approx(sm.cross_entropy([1.0, 2.0, 3.0], 0))
+
+
+def test_a_failed_torch_import_is_reported_not_waited_for(monkeypatch):
+    from playground import lazy_torch
+
+    finished = threading.Event()
+    finished.set()
+    monkeypatch.setattr(lazy_torch, "_loaded", finished)
+    monkeypatch.setitem(lazy_torch._state, "error", OSError("libtorch_cpu.so: cannot open shared object file"))
+    with pytest.raises(ImportError, match="PyTorch could not be imported: libtorch_cpu.so"):
+        lazy_torch.torch_if_loaded()

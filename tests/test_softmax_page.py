@@ -301,3 +301,16 @@ def test_digit_canvas_handoff_overrides_what_the_user_had():
     np.testing.assert_allclose(soft, torch_softmax(logits), atol=1e-12)
     assert at.text_area(key="softmax_logits_text").value == sm.format_logits(logits)
     assert metric(at, "argmax") == str(int(np.argmax(logits)))
+
+
+def test_loss_panel_shows_numpy_at_once_and_pytorch_when_torch_has_loaded(monkeypatch):
+    """A freshly started server is still importing torch: the page must not wait for it."""
+    monkeypatch.setattr(sm, "torch_cross_entropy_if_loaded", lambda logits, target: None)
+    at = explorer()
+    assert not at.exception
+    expected = F.cross_entropy(torch.tensor(COURSE[None]), torch.tensor([0])).item()
+    assert metric(at, "−log p_y (NumPy, via log-softmax)") == f"{expected:.6f}"
+    assert metric(at, "F.cross_entropy (PyTorch)") == "loading…"
+    monkeypatch.undo()
+    at.run()
+    assert metric(at, "F.cross_entropy (PyTorch)") == f"{expected:.6f}"
