@@ -68,6 +68,7 @@ class SessionResult:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failure: SessionFailed | None = None
     epochs_per_second: float | None = None
+    server_cpu_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
 
 # --- the server and its sampler --------------------------------------------------------------
@@ -130,15 +131,31 @@ async def check_page(tab, where: str) -> None:
 
 
 THINK_SECONDS = [1.0]  # a student's pause before each action; set from --think
+SERVER: list[psutil.Process] = []  # the server, when its CPU time per action can be attributed (one session)
+
+
+def server_cpu_seconds() -> float:
+    """The server's user + system CPU seconds so far, or 0 when not attributing."""
+    if not SERVER:
+        return 0.0
+    times = SERVER[0].cpu_times()
+    return times.user + times.system
 
 
 async def timed(result: SessionResult, kind: str, action, settled) -> None:
-    """Pause like a student, run ``action`` then ``settled`` (waits for the updated element); record ms."""
+    """Pause like a student, run ``action`` then ``settled`` (waits for the updated element); record ms.
+
+    With one session, also record the server CPU the action cost (a short settle lets the rerun finish).
+    """
     await asyncio.sleep(THINK_SECONDS[0])
+    cpu0 = server_cpu_seconds()
     start = time.perf_counter()
     await action()
     await settled()
     result.latencies[kind].append((time.perf_counter() - start) * 1000)
+    if SERVER:
+        await asyncio.sleep(0.3)
+        result.server_cpu_ms[kind].append((server_cpu_seconds() - cpu0) * 1000)
 
 
 async def open_page(tab, result: SessionResult, url: str, kind: str, ready, timeout_ms: float) -> None:
@@ -235,9 +252,13 @@ async def student(browser, url: str, sid: int, model: str, delay: float, timeout
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     tab = await context.new_page()
     try:
-        await explorer_part(tab, url, result, timeout_ms)
-        await training_part(tab, url, result, timeout_ms)
-        await digits_part(tab, url, model, result, timeout_ms)
+        for name, part in (("explorer visit (whole)", lambda: explorer_part(tab, url, result, timeout_ms)),
+                           ("training visit (whole)", lambda: training_part(tab, url, result, timeout_ms)),
+                           ("digits visit (whole)", lambda: digits_part(tab, url, model, result, timeout_ms))):
+            cpu0 = server_cpu_seconds()
+            await part()
+            if SERVER:
+                result.server_cpu_ms[name].append((server_cpu_seconds() - cpu0) * 1000)
     except SessionFailed as failure:
         result.failure = failure
     except (PlaywrightTimeout, AssertionError) as err:  # expect() raises AssertionError when it times out
@@ -304,6 +325,12 @@ def report_cycle(cycle: int, results: list[SessionResult], seconds: float, sampl
         values = [v for r in results for v in r.latencies.get(kind, [])]
         print(f"  {kind:38s} {len(values):4d} {percentile(values, 50):7.0f} {percentile(values, 95):7.0f} "
               f"{max(values):7.0f}")
+    cpu_kinds = sorted({k for r in results for k in r.server_cpu_ms})
+    if cpu_kinds:
+        print("  server CPU per action (one session, so it is all this student's; includes a 0.3 s settle):")
+        for kind in cpu_kinds:
+            values = [v for r in results for v in r.server_cpu_ms.get(kind, [])]
+            print(f"    {kind:36s} median {np.median(values):6.0f} ms CPU")
     rates = [r.epochs_per_second for r in results if r.epochs_per_second is not None]
     if rates:
         print(f"  training lab while playing: {np.median(rates):.1f} epochs/s per student (median; a quiet server "
@@ -353,6 +380,8 @@ async def run_class(args: argparse.Namespace) -> None:
         wait_healthy(url, server, timeout=120.0)
         sampler = ServerSampler(server.pid)
         sampler.start()
+        if args.sessions == 1:
+            SERVER.append(psutil.Process(server.pid))
         print(f"classroom: {args.sessions} sessions x {args.cycles} cycle(s), model {args.model}, think time "
               f"{args.think:g} s, server pid {server.pid} on port {port}; {os.cpu_count()} cores shared by the "
               f"server and chromium (load average now {os.getloadavg()[0]:.1f})")
