@@ -135,7 +135,7 @@ def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
     """Raw drawing thumbnail next to the enlarged 28×28 input the model reads."""
     st.subheader("What the model sees")
     raw, seen = st.columns(2)
-    raw.image(image, caption="your drawing (280×280)", width=140)
+    raw.image(dp.drawing_thumbnail(image), caption="your drawing (280×280, shown at half size)", width=140)
     seen.image(dp.pixel_grid(form), caption="the 28×28 input, one square per pixel", width=225)
     st.caption("Like MNIST: crop to the ink → scale the longer side to a 20 px box → place the centre of "
                "mass at the centre of a 28×28 field.")

@@ -10,9 +10,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 from torch import nn
 
 from playground.digits import logits_for_forms, probabilities
+from playground.preprocess import ink_map
 from playground.threads import single_threaded
 
 CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
@@ -182,6 +184,12 @@ def grid_image(rgb: np.ndarray, cell: int = 8, line: tuple[int, int, int] = GRID
     out[::cell, :] = line
     out[:, ::cell] = line
     return out
+
+
+def drawing_thumbnail(image: np.ndarray, size: int = 140) -> np.ndarray:
+    """The canvas drawing as a small grayscale (size, size) uint8 image: cheap for the server to encode."""
+    ink = Image.fromarray(np.rint(ink_map(image) * 255).astype(np.uint8))
+    return np.asarray(ink.resize((size, size), Image.Resampling.BOX))
 
 
 def pixel_grid(form: np.ndarray, cell: int = 8) -> np.ndarray:

@@ -367,3 +367,15 @@ def test_mistakes_gallery_pages_and_sorts():
 def dg_test_set():
     from playground.mnist import load_mnist
     return load_mnist("test")
+
+
+def test_drawing_thumbnail_is_a_small_grayscale_copy_of_the_ink():
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255
+    canvas[40:240, 130:150, :3] = 255  # a white "1" on black
+    thumb = dp.drawing_thumbnail(canvas)
+    assert thumb.shape == (140, 140) and thumb.dtype == np.uint8
+    assert thumb[20:120, 65:75].min() == 255 and thumb[:, :60].max() == 0
+    transparent = np.zeros_like(canvas)
+    transparent[..., 3] = canvas[..., 0]  # the same ink in alpha on a transparent background
+    np.testing.assert_array_equal(dp.drawing_thumbnail(transparent), thumb)
