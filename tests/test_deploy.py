@@ -220,15 +220,15 @@ def serve_every_page(python: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.browser import CHROMIUM_ARGS, assert_no_exception, wait_for_app_run
-    from tests.e2e.conftest import _free_port, _wait_healthy
+    from tests.e2e.server import free_port, wait_healthy
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(python), "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
                                "--server.port", str(port), "--server.address", "127.0.0.1"],
                               cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, server, timeout=120)
+        wait_healthy(url, server, timeout=120)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             tab = browser.new_page()
