@@ -343,6 +343,9 @@ def report_cycle(cycle: int, results: list[SessionResult], seconds: float, sampl
           f"end {threads[-1]}")
     cpu_seconds = samples[-1][3] - samples[0][3]
     actions = sum(len(v) for r in results for v in r.latencies.values())
+    per_student = cpu_seconds / seconds / len(results)
+    print(f"  server CPU per student acting at this pace: {per_student:.1%} of one core, so one core keeps up with "
+          f"about {1 / per_student:.0f} such students when their browsers run elsewhere" if per_student > 0 else "")
     print(f"  server CPU: {cpu_seconds:.1f} s over {seconds:.0f} s ({cpu_seconds / seconds:.0%} of one core), "
           f"{1000 * cpu_seconds / max(actions, 1):.0f} ms per page load or action on average; "
           f"(peak − start) / N = {(figures['peak'] - figures['start']) / len(results):.0f} MB per session "

@@ -247,3 +247,17 @@ def test_folding_keeps_the_logits_of_a_cnn_with_a_hidden_layer():
     model.fuse_batchnorm()
     assert model.folded and "Linear(288 → 24)" in model.SUMMARY
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
+
+
+def test_a_finer_trace_redraws_the_same_digit(mnist_test):
+    """Tracing the skeleton on the 2× upsampled digit is a second re-drawing of the same shape."""
+    from playground.drawing import drawn_forms, redraw
+
+    images, _ = mnist_test
+    coarse_skeletons, styles = redraw(images[:8], seed=3)
+    fine_skeletons, fine_styles = redraw(images[:8], seed=3, trace_scale=2)
+    assert coarse_skeletons.shape == (8, 28, 28) and fine_skeletons.shape == (8, 56, 56)
+    assert styles == fine_styles  # same seed, same strokes, sizes and places
+    coarse, fine = drawn_forms(images[:8], seed=3), drawn_forms(images[:8], seed=3, trace_scale=2)
+    for a, b in zip(coarse, fine):
+        assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.8
