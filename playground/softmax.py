@@ -61,11 +61,24 @@ def _as_logits(logits: ArrayLike, allow_non_finite: bool = False) -> np.ndarray:
     return z
 
 
+def _shifted(z: np.ndarray, temperature: float) -> np.ndarray:
+    """``z / T − max(z / T)``, in PyTorch's order of operations so the results round as F.softmax's do.
+
+    Where ``z / T`` overflows (huge logits at a small T) it uses ``(z − max z) / T`` instead: equal in exact
+    arithmetic, and finite, where PyTorch would return NaN. A gap beyond float64 becomes -inf (exp 0).
+    """
+    t = validate_temperature(temperature)
+    with np.errstate(over="ignore"):
+        scaled = z / t
+        if np.isfinite(scaled).all():
+            return scaled - scaled.max(axis=-1, keepdims=True)
+        return (z - z.max(axis=-1, keepdims=True)) / t
+
+
 def softmax(logits: ArrayLike, temperature: float = 1.0) -> np.ndarray:
-    """Stable softmax of ``logits / temperature`` over the last axis (the max is subtracted first)."""
-    z = _as_logits(logits)
-    with np.errstate(over="ignore", under="ignore"):  # a gap beyond float64 becomes -inf, whose exp is 0
-        shifted = (z - z.max(axis=-1, keepdims=True)) / validate_temperature(temperature)
+    """Stable softmax of ``logits / temperature`` over the last axis (the max is subtracted before exp)."""
+    shifted = _shifted(_as_logits(logits), temperature)
+    with np.errstate(under="ignore"):
         exps = np.exp(shifted)
     return exps / exps.sum(axis=-1, keepdims=True)
 
@@ -91,9 +104,8 @@ def sigmoid(logits: ArrayLike) -> np.ndarray:
 
 def log_softmax(logits: ArrayLike, temperature: float = 1.0) -> np.ndarray:
     """``log(softmax(z / T))`` computed as ``z - max - log(sum(exp(z - max)))`` so it stays finite."""
-    z = _as_logits(logits)
-    with np.errstate(over="ignore", under="ignore"):
-        shifted = (z - z.max(axis=-1, keepdims=True)) / validate_temperature(temperature)
+    shifted = _shifted(_as_logits(logits), temperature)
+    with np.errstate(under="ignore"):
         return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 

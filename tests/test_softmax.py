@@ -383,3 +383,13 @@ def test_a_failed_torch_import_is_reported_not_waited_for(monkeypatch):
     monkeypatch.setitem(lazy_torch._state, "error", OSError("libtorch_cpu.so: cannot open shared object file"))
     with pytest.raises(ImportError, match="PyTorch could not be imported: libtorch_cpu.so"):
         lazy_torch.torch_if_loaded()
+
+
+def test_softmax_rounds_like_torch_with_large_logits_and_a_temperature():
+    """Dividing by T before subtracting the max (torch's order) keeps tiny probabilities bit-for-bit equal."""
+    z = np.array([[808133.25143523] + [809088.0] * 9])
+    for temperature in (3.3, 1000.0, 7777.7):
+        expected = F.softmax(torch.from_numpy(z) / temperature, dim=-1).numpy()
+        np.testing.assert_array_equal(sm.softmax(z, temperature), expected)
+        np.testing.assert_array_equal(sm.log_softmax(z, temperature),
+                                      F.log_softmax(torch.from_numpy(z) / temperature, dim=-1).numpy())
