@@ -58,7 +58,7 @@ class DigitCNN(nn.Module):
     at a time and each conv multiply-add there costs latency (see bench/digits.py).
     """
 
-    def __init__(self, widths: tuple[int, int, int] = (32, 64, 128), hidden: int = 0) -> None:
+    def __init__(self, widths: tuple[int, int, int] = (16, 48, 96), hidden: int = 128) -> None:
         super().__init__()
         c1, c2, c3 = widths
         self.widths, self.hidden_size = tuple(widths), hidden
