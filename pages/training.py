@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import math
+import time
+import uuid
 
 import streamlit as st
 
 from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
+from playground.play_pacing import PlayerBoard, needs_new_pace, tick_seconds
 from playground.plots.training import comparison_figure, low_level_figure
 from playground.training import train_low_level
 from playground.training_lab import (EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LR_DEFAULT, LR_MAX, LR_MIN,
@@ -15,8 +18,7 @@ from playground.training_step import samples_frame, weights_frame
 from playground.urlstate import ParamSpec, boolean, bounded_int, format_boolean
 
 PAGE_ID = "training"
-LAB_KEY = "training_lab"
-TICK_SECONDS = 0.1
+LAB_KEY, PLAYER_KEY = "training_lab", "training_player_id"
 WIDGETS = {"lr": "tr_lr_exp", "epochs": "tr_epochs", "seed": "tr_seed", "norm": "tr_norm", "l2": "tr_l2"}
 SPECS = [
     ParamSpec("lr", math.log10(LR_DEFAULT), lambda text: math.log10(parse_learning_rate(text)),
@@ -35,6 +37,24 @@ def get_lab() -> TrainingLab:
     if LAB_KEY not in st.session_state:
         st.session_state[LAB_KEY] = TrainingLab()
     return st.session_state[LAB_KEY]
+
+
+@st.cache_resource
+def player_board() -> PlayerBoard:
+    """Who is playing on this server right now (shared by all sessions; see playground.play_pacing)."""
+    return PlayerBoard()
+
+
+def pace_play(lab: TrainingLab) -> bool:
+    """Share the server's redraw budget: update this session's Play pace; True if it changed a lot."""
+    player = st.session_state.setdefault(PLAYER_KEY, uuid.uuid4().hex)
+    if not lab.playing:
+        player_board().leave(player)
+        return False
+    wanted = tick_seconds(player_board().heartbeat(player, time.monotonic()))
+    changed = needs_new_pace(lab.tick_seconds, wanted)
+    lab.tick_seconds = wanted if changed else lab.tick_seconds
+    return changed
 
 
 def set_preset(lr: float) -> None:
@@ -84,6 +104,8 @@ def controls_section(lab: TrainingLab) -> None:
 
 def live_view(lab: TrainingLab, log_y: bool) -> None:
     """Advance a few epochs if playing, then draw the counter, verdict, loss curve and per-sample view."""
+    if pace_play(lab):
+        st.rerun()  # a full run re-arms the fragment's timer at the new pace
     frame = live_frame(lab, log_y)
     metrics = st.columns(4)
     metrics[0].metric("Epoch", f"{frame.epoch} / {frame.epochs}")
@@ -172,7 +194,8 @@ def main() -> None:
     lab = get_lab()
     lab.configure(config)
     controls_section(lab)
-    st.fragment(run_every=TICK_SECONDS if lab.playing else None)(live_view)(lab, log_y)
+    pace_play(lab)
+    st.fragment(run_every=lab.tick_seconds if lab.playing else None)(live_view)(lab, log_y)
     comparison_section(lab, log_y)
     sgd_step_section(lab)
     low_level_section(config, log_y)

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
 
+from playground.play_pacing import BASE_TICK_SECONDS
 from playground.plots.training import loss_curve_figure, probabilities_figure
 from playground.training import (CourseData, EpochRecord, Trainer, evaluate, model_from_seed,
                                  prepared_course_data, single_threaded)
@@ -108,9 +109,13 @@ def lab_data(standardized: bool) -> CourseData:
     return prepared_course_data(standardized)
 
 
-def epochs_per_tick(epochs: int) -> int:
-    """Epochs to advance per Play tick, so any budget plays in about ``TICKS_PER_RUN`` ticks."""
-    return max(1, math.ceil(epochs / TICKS_PER_RUN))
+def epochs_per_tick(epochs: int, tick_seconds: float = BASE_TICK_SECONDS) -> int:
+    """Epochs to advance per Play tick, so any budget plays in about ``TICKS_PER_RUN`` base ticks of wall time.
+
+    Slower ticks (many students playing, see ``playground.play_pacing``) advance proportionally more epochs.
+    """
+    share = epochs * tick_seconds / (TICKS_PER_RUN * BASE_TICK_SECONDS)
+    return max(1, math.ceil(round(share, 9)))  # round: 300 epochs at 0.1 s must give 3, not 3.0000000000000004
 
 
 class TrainingLab:
@@ -120,6 +125,7 @@ class TrainingLab:
         self.config = config or LabConfig()
         self.runs: list[RunSummary] = []
         self.playing = False
+        self.tick_seconds = BASE_TICK_SECONDS  # the pace Play redraws at (set by the page from the server's load)
         self._next_id = 1
         self.trainer = self._new_trainer()
 
@@ -162,7 +168,7 @@ class TrainingLab:
         """Advance a few epochs while playing; playing stops when the run finishes."""
         if not self.playing:
             return []
-        records = self.trainer.step(epochs_per_tick(self.config.epochs) if n is None else n)
+        records = self.trainer.step(epochs_per_tick(self.config.epochs, self.tick_seconds) if n is None else n)
         if self.trainer.finished:
             self.playing = False
         return records
