@@ -1,6 +1,7 @@
 """Classroom load test: N students use all three pages at once against one `streamlit run app.py`.
 
-    python bench/classroom.py [--sessions 30] [--cycles 3] [--stagger 0.5] [--think 1] [--model cnn|linear]
+    python bench/classroom.py [--sessions 30] [--headless-students 0] [--cycles 3] [--stagger 0.5] [--think 1]
+                              [--model cnn|linear]
 
 Modelled on Streamlit's e2e_playwright/load_testing: one server on a free localhost port, one chromium,
 N browser contexts driven concurrently with asyncio, server RSS and threads sampled with psutil in a
@@ -11,23 +12,42 @@ action (action → updated element), page loads, server RSS (start, peak, end; c
 threads, and with --cycles the RSS growth from cycle to cycle. Targets (issue 6): 0 failed, p95 ≤ 300 ms
 for explorer and digit updates, peak RSS ≤ 690 MB, growth < 5 %. The browser and the server share
 this machine's cores, so latencies are pessimistic; asserts nothing.
+
+Hybrid class (--headless-students M): on a small machine chromium, not the server, runs out of CPU long
+before 30 browser contexts. So N real browsers measure what a student sees (their latencies are the
+ones reported and judged against the targets), and M protocol-level students (bench/streamlit_client.py:
+Python websocket clients speaking Streamlit's own protocol, no browser) add the server load of the rest
+of the class. Each headless student makes the browser student's visit at the same pace: it fetches the
+app's JS and CSS (a fresh browser context), and for each page the page itself, the health and
+host-config requests and a fresh websocket session; it commits the same three logits; presses Play,
+sends the fragment reruns the frontend's run_every timer sends while it plays (~1.5 s) and presses
+Pause; sends three drawings as the canvas does (Fabric JSON and a 280×280 PNG, one fragment rerun per
+stroke) and presses Clear after each. Their failures (exception element, wrong argmax, prediction not
+shown or not cleared, timeout, disconnect) are reported as "headless students failed: k/M", their
+latencies, training fragments and traffic separately. `--sessions 2 --headless-students 28` puts 30
+sessions on the server, 2 of them real browsers; the browsers join spread evenly over the class's
+--stagger slots.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
-import re
+import base64
+import io
 import os
+import re
 import shutil
 import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import psutil
+from PIL import Image, ImageDraw
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright, expect
@@ -38,6 +58,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from playground.paths import MODELS_DIR  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS  # noqa: E402
 from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
+from bench.streamlit_client import ProtocolFailure, StreamlitTab, fetch_assets  # noqa: E402
 
 MB = 1024 * 1024
 APP = "[data-testid='stApp']"
@@ -280,6 +301,180 @@ async def connection_state(tab) -> str:
         return "unknown"
 
 
+# --- headless (protocol-level) students ------------------------------------------------------
+
+LOGITS_LABEL = "Logits"  # the explorer's text area; its label starts with this, as the browser finds it
+PLAY_KEY, PAUSE_KEY, CLEAR_LABEL, CANVAS_KEY = "tr_play", "tr_pause", "Clear", "digits_canvas_"
+PLAY_SECONDS = 1.5  # the browser student's wait between Play and Pause
+DRAW_SECONDS = 0.5  # about what the browser student's hover and mouse moves take before each stroke ends
+CANVAS_PX, STROKE_PX = 280, 20  # the digit page's canvas and default stroke width
+PAGE_LOADS = {"softmax": "load explorer", "training": "load training", "digits": "load digits"}
+
+
+@dataclass
+class HeadlessResult:
+    """What one protocol-level student saw: latencies, training-fragment traffic, failure if any."""
+
+    hid: int
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    failure: SessionFailed | None = None
+    fragment_runs_playing: list[int] = field(default_factory=list)  # fragment runs started while playing
+    auto_reruns_sent: list[int] = field(default_factory=list)  # fragment reruns the timer sent meanwhile
+    epochs_per_second: list[float] = field(default_factory=list)
+    forward_msgs: int = 0
+    bytes_received: int = 0
+    full_runs_started: int = 0
+    full_runs_finished: int = 0  # FINISHED_SUCCESSFULLY; the rest were interrupted by a newer run
+
+
+def canvas_state(stroke: list[tuple[float, float]]) -> dict:
+    """What the drawing canvas (streamlit-drawable-canvas, a components v2 widget) sends after one stroke:
+    Fabric.js JSON with one round-capped white path, and the 280×280 canvas as a PNG data URL.
+
+    The stroke is drawn where the browser student draws it: unit coordinates in a 180 px box at (60, 40).
+    """
+    points = [(60 + x * 180, 40 + y * 180) for (ax, ay), (bx, by) in zip(stroke, stroke[1:])
+              for x, y in [(ax + (bx - ax) * i / 8, ay + (by - ay) * i / 8) for i in range(8)]]
+    points.append((60 + stroke[-1][0] * 180, 40 + stroke[-1][1] * 180))
+    scale, radius = 2, STROKE_PX / 2  # drawn at twice the size and scaled down: antialiased like a browser canvas
+    image = Image.new("RGBA", (CANVAS_PX * scale, CANVAS_PX * scale), (0, 0, 0, 255))
+    pen = ImageDraw.Draw(image)
+    pen.line([(x * scale, y * scale) for x, y in points], fill=(255,) * 4, width=STROKE_PX * scale, joint="curve")
+    for x, y in (points[0], points[-1]):
+        pen.ellipse(((x - radius) * scale, (y - radius) * scale, (x + radius) * scale, (y + radius) * scale),
+                    fill=(255,) * 4)
+    png = io.BytesIO()
+    image.resize((CANVAS_PX, CANVAS_PX), Image.Resampling.LANCZOS).save(png, format="PNG")
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    path = ([["M", *points[0]]] + [["Q", *a, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2] for a, b in zip(points, points[1:])]
+            + [["L", *points[-1]]])
+    fabric_path = {
+        "type": "Path", "version": "7.4.0", "originX": "center", "originY": "center",
+        "left": (min(xs) + max(xs)) / 2, "top": (min(ys) + max(ys)) / 2, "width": max(xs) - min(xs),
+        "height": max(ys) - min(ys), "fill": None, "stroke": "#FFFFFF", "strokeWidth": STROKE_PX,
+        "strokeLineCap": "round", "strokeLineJoin": "round", "scaleX": 1, "scaleY": 1, "angle": 0,
+        "opacity": 1, "visible": True, "path": path}
+    return {"drawing": {"raw": {"version": "7.4.0", "objects": [fabric_path], "background": "#000000"},
+                        "data": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()}}
+
+
+async def headless_timed(result: HeadlessResult, kind: str, action: Callable[[], Awaitable[None]]) -> None:
+    """Pause like a student, then run ``action`` (which returns when the rerun is done); record ms."""
+    await asyncio.sleep(THINK_SECONDS[0])
+    start = time.perf_counter()
+    await action()
+    result.latencies[kind].append((time.perf_counter() - start) * 1000)
+
+
+def check_tab(tab: StreamlitTab, where: str) -> None:
+    """Raise SessionFailed if the session showed an exception element (or a compile error)."""
+    if tab.exceptions:
+        raise SessionFailed("stException", f"{where}: {tab.exceptions[0][:200]}")
+
+
+def expect_metric(tab: StreamlitTab, label: str, expected: str | None, where: str) -> None:
+    """Raise SessionFailed unless the page's metric ``label`` reads ``expected`` (None: absent; "": present)."""
+    value = tab.metric(label)
+    if (value is None) != (expected is None) or (expected and value != expected):
+        raise SessionFailed("wrong", f"{where}: metric {label!r} is {value!r}, expected "
+                                     f"{'absent' if expected is None else expected or 'present'}")
+
+
+async def headless_visit(url: str, page: str, query: str, result: HeadlessResult, timeout: float,
+                         actions: Callable[[StreamlitTab], Awaitable[None]]) -> None:
+    """Load a page (HTTP requests, a new websocket session, its first run; timed), run ``actions(tab)``,
+    check for exception elements, close the tab and add up its traffic."""
+    tab = StreamlitTab(url, timeout)
+    try:
+        start = time.perf_counter()
+        await tab.open(page, query)
+        result.latencies[PAGE_LOADS[page]].append((time.perf_counter() - start) * 1000)
+        check_tab(tab, PAGE_LOADS[page])
+        await actions(tab)
+        check_tab(tab, page)
+    finally:
+        await tab.close()
+        result.forward_msgs += tab.stats.forward_msgs
+        result.bytes_received += tab.stats.bytes_received
+        result.full_runs_started += tab.stats.full_runs_started
+        result.full_runs_finished += tab.stats.full_runs
+
+
+async def headless_explorer(tab: StreamlitTab, result: HeadlessResult) -> None:
+    """Commit three sets of logits; the argmax metric must follow each."""
+    for text, expected in LOGIT_SETS:
+        await headless_timed(result, "explorer: new logits → argmax",
+                             lambda text=text: tab.set_text(LOGITS_LABEL, text))
+        check_tab(tab, "explorer")
+        expect_metric(tab, "argmax", expected, f"explorer, logits {text!r}")
+
+
+async def headless_training(tab: StreamlitTab, result: HeadlessResult) -> None:
+    """Press Play, keep the run_every fragment's timer going ~1.5 s, press Pause."""
+    async def play() -> None:
+        await tab.click(PLAY_KEY)
+        await tab.wait_for_metric("Epoch", lambda value: not value.startswith("0 /"))
+
+    await headless_timed(result, "training: Play → first epochs", play)
+    first, runs0, sent0 = epoch_of(tab), tab.stats.fragment_runs_started, tab.stats.auto_reruns_sent
+    started = time.perf_counter()
+    await asyncio.sleep(PLAY_SECONDS)
+    result.fragment_runs_playing.append(tab.stats.fragment_runs_started - runs0)
+    result.auto_reruns_sent.append(tab.stats.auto_reruns_sent - sent0)
+    if tab.auto_rerunning:  # still playing (the browser checks that Pause is enabled)
+        await headless_timed(result, "training: Pause → stopped", lambda: tab.click(PAUSE_KEY))
+        if tab.auto_rerunning:
+            raise SessionFailed("wrong", "training: the fragment timer still runs after Pause")
+    result.epochs_per_second.append((epoch_of(tab) - first) / (time.perf_counter() - started))
+
+
+def epoch_of(tab: StreamlitTab) -> int:
+    """The training lab's epoch counter ("45 / 300" → 45)."""
+    return int((tab.metric("Epoch") or "0 / 0").split("/")[0])
+
+
+async def headless_digits(tab: StreamlitTab, result: HeadlessResult) -> None:
+    """Draw three digits (one canvas update each), clearing after each; the prediction must come and go."""
+    for name, stroke in DIGIT_STROKES.items():
+        await asyncio.sleep(DRAW_SECONDS)
+        await headless_timed(result, "digits: stroke → prediction",
+                             lambda stroke=stroke: tab.set_json(CANVAS_KEY, canvas_state(stroke)))
+        check_tab(tab, "digits")
+        expect_metric(tab, "Prediction", "", f"digits, after drawing a {name}")
+        await headless_timed(result, "digits: Clear → empty", lambda: tab.click(CLEAR_LABEL))
+        expect_metric(tab, "Prediction", None, f"digits, after clearing the {name}")
+
+
+async def headless_student(url: str, hid: int, model: str, delay: float, timeout: float) -> HeadlessResult:
+    """A protocol-level student: the browser student's visit (explorer, training lab, digit canvas).
+
+    Starts by fetching the app's JS and CSS, as a fresh browser context does. Stops at the first
+    failure, which is recorded, not raised.
+    """
+    result = HeadlessResult(hid)
+    await asyncio.sleep(delay)
+    try:
+        await fetch_assets(url, timeout)
+        await headless_visit(url, "softmax", "", result, timeout, lambda tab: headless_explorer(tab, result))
+        await headless_visit(url, "training", "epochs=300", result, timeout, lambda tab: headless_training(tab, result))
+        await headless_visit(url, "digits", f"model={model}", result, timeout, lambda tab: headless_digits(tab, result))
+    except SessionFailed as failure:
+        result.failure = failure
+    except ProtocolFailure as failure:
+        result.failure = SessionFailed(failure.kind, failure.detail)
+    except OSError as err:  # the HTTP part of a page load
+        result.failure = SessionFailed("disconnect", f"HTTP: {err!r}"[:200])
+    return result
+
+
+def join_times(browsers: int, headless: int, stagger: float) -> tuple[list[float], list[float]]:
+    """Join delays for the browser and headless students: one --stagger slot each, browsers spread evenly."""
+    total = browsers + headless
+    browser_slots = sorted({round(i * total / browsers) for i in range(browsers)}) if browsers else []
+    other_slots = [slot for slot in range(total) if slot not in browser_slots]
+    return [slot * stagger for slot in browser_slots], [slot * stagger for slot in other_slots]
+
+
 # --- the class -------------------------------------------------------------------------------
 
 async def first_visit(browser, url: str, timeout_ms: float) -> float:
@@ -308,23 +503,55 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def report_cycle(cycle: int, results: list[SessionResult], seconds: float, samples) -> dict[str, float]:
-    """Print one cycle's failures, latencies and server figures; return its RSS figures."""
-    failed = [r for r in results if r.failure]
-    print(f"\ncycle {cycle}: {len(results) - len(failed)}/{len(results)} sessions completed in {seconds:.1f} s; "
-          f"sessions failed: {len(failed)}")
+def print_failures(failed: list[tuple[str, SessionFailed]]) -> None:
+    """One line per failed student, then the count per kind."""
     by_kind: dict[str, int] = defaultdict(int)
-    for r in failed:
-        by_kind[r.failure.kind] += 1
-        print(f"  session {r.sid} failed: {r.failure}")
+    for who, failure in failed:
+        by_kind[failure.kind] += 1
+        print(f"  {who} failed: {failure}")
     if failed:
         print("  failures by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items())))
-    kinds = sorted({k for r in results for k in r.latencies})
-    print(f"  {'action (ms)':38s} {'n':>4s} {'p50':>7s} {'p95':>7s} {'max':>7s}")
+
+
+def print_latencies(latencies: list[dict[str, list[float]]], indent: str = "  ") -> None:
+    """p50/p95/max per action kind over all the given students."""
+    kinds = sorted({k for per_student in latencies for k in per_student})
+    print(f"{indent}{'action (ms)':38s} {'n':>4s} {'p50':>7s} {'p95':>7s} {'max':>7s}")
     for kind in kinds:
-        values = [v for r in results for v in r.latencies.get(kind, [])]
-        print(f"  {kind:38s} {len(values):4d} {percentile(values, 50):7.0f} {percentile(values, 95):7.0f} "
+        values = [v for per_student in latencies for v in per_student.get(kind, [])]
+        print(f"{indent}{kind:38s} {len(values):4d} {percentile(values, 50):7.0f} {percentile(values, 95):7.0f} "
               f"{max(values):7.0f}")
+
+
+def report_headless(headless: list[HeadlessResult]) -> None:
+    """The protocol-level students: failures, their own latencies, training fragments, traffic."""
+    failed = [r for r in headless if r.failure]
+    print(f"  headless students failed: {len(failed)}/{len(headless)}")
+    print_failures([(f"headless student {r.hid}", r.failure) for r in failed])
+    print("  headless students (protocol level; NOT in the targets; an action's time runs until the session is "
+          "idle again):")
+    print_latencies([r.latencies for r in headless], indent="    ")
+    runs = [n for r in headless for n in r.fragment_runs_playing]
+    sent = [n for r in headless for n in r.auto_reruns_sent]
+    rates = [v for r in headless for v in r.epochs_per_second]
+    if runs:
+        print(f"    training while playing ({PLAY_SECONDS:g} s): {np.median(sent):.0f} fragment reruns sent by the "
+              f"run_every timer, {np.median(runs):.0f} fragment runs started by the server (median per student; "
+              f"min {min(runs)}), {np.median(rates):.1f} epochs/s")
+    started, finished = sum(r.full_runs_started for r in headless), sum(r.full_runs_finished for r in headless)
+    print(f"    traffic: {sum(r.forward_msgs for r in headless)} ForwardMsgs, "
+          f"{sum(r.bytes_received for r in headless) / MB:.1f} MB received; full runs: {started} started, "
+          f"{finished} finished (the others were cut short by a newer run)")
+
+
+def report_cycle(cycle: int, results: list[SessionResult], headless: list[HeadlessResult], seconds: float,
+                 samples, load_cpu_seconds: float) -> dict[str, float]:
+    """Print one cycle's failures, latencies and server figures; return its RSS figures."""
+    failed = [r for r in results if r.failure]
+    print(f"\ncycle {cycle}: {len(results) - len(failed)}/{len(results)} browser sessions completed in "
+          f"{seconds:.1f} s; sessions failed: {len(failed)}")
+    print_failures([(f"session {r.sid}", r.failure) for r in failed])
+    print_latencies([r.latencies for r in results])
     cpu_kinds = sorted({k for r in results for k in r.server_cpu_ms})
     if cpu_kinds:
         print("  server CPU per action (one session, so it is all this student's; includes a 0.3 s settle):")
@@ -334,7 +561,10 @@ def report_cycle(cycle: int, results: list[SessionResult], seconds: float, sampl
     rates = [r.epochs_per_second for r in results if r.epochs_per_second is not None]
     if rates:
         print(f"  training lab while playing: {np.median(rates):.1f} epochs/s per student (median; a quiet server "
-              "gives one tick of epochs_per_tick(300) epochs every TICK_SECONDS)")
+              "plays a 300-epoch run in about 10 s at ten redraws a second, fewer when many play at once)")
+    if headless:
+        report_headless(headless)
+    sessions = len(results) + len(headless)
     rss = [s[1] for s in samples]
     threads = [s[2] for s in samples]
     figures = {"start": rss[0], "peak": max(rss), "end": rss[-1]}
@@ -342,23 +572,30 @@ def report_cycle(cycle: int, results: list[SessionResult], seconds: float, sampl
           f"(after the sessions closed and the disconnected-session TTL passed); threads: max {max(threads)}, "
           f"end {threads[-1]}")
     cpu_seconds = samples[-1][3] - samples[0][3]
-    actions = sum(len(v) for r in results for v in r.latencies.values())
-    per_student = cpu_seconds / seconds / len(results)
+    actions = sum(len(v) for r in [*results, *headless] for v in r.latencies.values())
+    per_student = cpu_seconds / seconds / sessions
     print(f"  server CPU per student acting at this pace: {per_student:.1%} of one core, so one core keeps up with "
           f"about {1 / per_student:.0f} such students when their browsers run elsewhere" if per_student > 0 else "")
     print(f"  server CPU: {cpu_seconds:.1f} s over {seconds:.0f} s ({cpu_seconds / seconds:.0%} of one core), "
           f"{1000 * cpu_seconds / max(actions, 1):.0f} ms per page load or action on average; "
-          f"(peak − start) / N = {(figures['peak'] - figures['start']) / len(results):.0f} MB per session "
-          "(in cycle 1 this includes the one-off imports and caches)")
+          f"(peak − start) / {sessions} sessions = {(figures['peak'] - figures['start']) / sessions:.0f} MB per "
+          "session (in cycle 1 this includes the one-off imports and caches)")
+    if headless:
+        print(f"  this bench process (headless students' clients, Playwright's driver calls): {load_cpu_seconds:.1f} s "
+              "CPU, on the same cores as the server")
     return figures
 
 
-def report_targets(cycles: list[dict[str, float]], all_results: list[SessionResult]) -> None:
+def report_targets(cycles: list[dict[str, float]], all_results: list[SessionResult],
+                   all_headless: list[HeadlessResult]) -> None:
     """Compare with the issue's targets."""
     failed = sum(1 for r in all_results if r.failure)
     fast_kinds = ("explorer: new logits → argmax", "digits: stroke → prediction")
-    print("\ntargets:")
+    print("\ntargets (latencies: browser sessions only):")
     print(f"  failed sessions: {failed} (target 0)")
+    if all_headless:
+        failed_headless = sum(1 for r in all_headless if r.failure)
+        print(f"  failed headless students: {failed_headless} of {len(all_headless)} over all cycles (target 0)")
     for kind in fast_kinds:
         values = [v for r in all_results for v in r.latencies.get(kind, [])]
         p95 = percentile(values, 95)
@@ -372,6 +609,25 @@ def report_targets(cycles: list[dict[str, float]], all_results: list[SessionResu
               f"(target < {TARGET_GROWTH:.0%}: {'met' if growth < TARGET_GROWTH else 'MISSED'})")
 
 
+async def run_cycle(browser, url: str, args: argparse.Namespace,
+                    timeout_ms: float) -> tuple[list[SessionResult], list[HeadlessResult], float]:
+    """One class: the browser and the headless students, each one visit; returns both and the seconds taken."""
+    browser_delays, headless_delays = join_times(args.sessions, args.headless_students, args.stagger)
+    t0 = time.monotonic()
+    results, headless = await asyncio.gather(
+        asyncio.gather(*[student(browser, url, sid, args.model, delay, timeout_ms)
+                         for sid, delay in enumerate(browser_delays)]),
+        asyncio.gather(*[headless_student(url, hid, args.model, delay, args.timeout)
+                         for hid, delay in enumerate(headless_delays)]))
+    return list(results), list(headless), time.monotonic() - t0
+
+
+def bench_cpu_seconds() -> float:
+    """This process's user + system CPU seconds (the headless students' clients run here)."""
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
 async def run_class(args: argparse.Namespace) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -383,11 +639,14 @@ async def run_class(args: argparse.Namespace) -> None:
         wait_healthy(url, server, timeout=120.0)
         sampler = ServerSampler(server.pid)
         sampler.start()
-        if args.sessions == 1:
+        if args.sessions == 1 and not args.headless_students:
             SERVER.append(psutil.Process(server.pid))
-        print(f"classroom: {args.sessions} sessions x {args.cycles} cycle(s), model {args.model}, think time "
-              f"{args.think:g} s, server pid {server.pid} on port {port}; {os.cpu_count()} cores shared by the "
-              f"server and chromium (load average now {os.getloadavg()[0]:.1f})")
+        headless_note = (f" + {args.headless_students} headless (protocol-level) students adding server load"
+                         if args.headless_students else "")
+        print(f"classroom: {args.sessions} browser sessions{headless_note} x {args.cycles} cycle(s), model "
+              f"{args.model}, think time {args.think:g} s, server pid {server.pid} on port {port}; "
+              f"{os.cpu_count()} cores shared by the server and chromium (load average now "
+              f"{os.getloadavg()[0]:.1f})")
         print(f"server healthy after {time.perf_counter() - started:.1f} s; idle RSS {sampler.sample()[1]:.0f} MB")
         async with async_playwright() as pw:
             chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -395,19 +654,20 @@ async def run_class(args: argparse.Namespace) -> None:
             print(f"first visit (landing page on a fresh server): {await first_visit(browser, url, timeout_ms):.1f} s")
             cycles: list[dict[str, float]] = []
             all_results: list[SessionResult] = []
+            all_headless: list[HeadlessResult] = []
             for cycle in range(1, args.cycles + 1):
-                t0, machine0 = time.monotonic(), psutil.cpu_times()
-                results = await asyncio.gather(*[
-                    student(browser, url, sid, args.model, sid * args.stagger, timeout_ms)
-                    for sid in range(args.sessions)])
-                seconds = time.monotonic() - t0
+                t0, machine0, load0 = time.monotonic(), psutil.cpu_times(), bench_cpu_seconds()
+                results, headless, seconds = await run_cycle(browser, url, args, timeout_ms)
+                load_cpu = bench_cpu_seconds() - load0
                 await asyncio.sleep(args.session_ttl + args.settle)  # let closed sessions expire
-                cycles.append(report_cycle(cycle, results, seconds, sampler.window(t0, time.monotonic())))
+                cycles.append(report_cycle(cycle, results, headless, seconds, sampler.window(t0, time.monotonic()),
+                                           load_cpu))
                 print(f"  whole machine during the cycle: {machine_busy(machine0, psutil.cpu_times()):.0%} of all cores "
                       f"busy (server, chromium and anything else running)")
                 all_results.extend(results)
+                all_headless.extend(headless)
             await browser.close()
-        report_targets(cycles, all_results)
+        report_targets(cycles, all_results, all_headless)
     finally:
         if sampler:
             sampler.stop()
@@ -416,7 +676,12 @@ async def run_class(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=30, help="concurrent students (default 30)")
+    parser.add_argument("--sessions", type=int, default=30,
+                        help="concurrent browser students, whose latencies are measured (default 30)")
+    parser.add_argument("--headless-students", type=int, default=0, metavar="M",
+                        help="also run M protocol-level students (websocket clients, no browser) that make the "
+                             "same visit and add the server load of the rest of the class; their failures are "
+                             "reported, their latencies kept apart (default 0)")
     parser.add_argument("--cycles", type=int, default=1, help="run the whole class this many times (default 1)")
     parser.add_argument("--stagger", type=float, default=0.5, help="seconds between students joining (default 0.5)")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds any one wait may take (default 90)")
