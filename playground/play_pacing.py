@@ -3,7 +3,7 @@
 One student gets ten redraws a second. Each redraw is a Streamlit fragment run on the server, and one
 server process runs Python on one core at a time, so a whole class pressing Play together would ask for
 hundreds of runs a second and stall everything (bench/classroom.py with headless students showed it at a
-dozen players). Instead the server shares a fixed budget of redraws a second among the players: each run
+dozen players: a fragment run slower than the timer is cut short by the next tick, so none finishes). Instead the server shares a fixed budget of redraws a second among the players: each run
 still takes the same ~10 s of wall time, it just advances more epochs per redraw.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 BASE_TICK_SECONDS = 0.1  # ten redraws a second while few students play
-SERVER_TICKS_PER_SECOND = 60.0  # redraws a second the whole server spends on Play, shared among players
+SERVER_TICKS_PER_SECOND = 30.0  # redraws a second the whole server spends on Play, shared among players
 REPACE_RATIO = 1.5  # change a player's pace only when it is this far off, so it does not flap
 
 
@@ -26,9 +26,14 @@ def needs_new_pace(current: float, wanted: float) -> bool:
 
 
 class PlayerBoard:
-    """The sessions playing right now, by heartbeat (one per redraw); shared by every session of a server."""
+    """The sessions playing right now, shared by every session of a server.
 
-    def __init__(self, window_seconds: float = 2.0) -> None:
+    A player checks in when it presses Play and on every redraw, and leaves when it stops. The window (longer
+    than a run) only forgets players whose tab closed mid-run, and still counts players whose redraws are
+    slow because the server is busy: that is when the count matters most.
+    """
+
+    def __init__(self, window_seconds: float = 15.0) -> None:
         self.window_seconds = window_seconds
         self._last_seen: dict[str, float] = {}
         self._lock = threading.Lock()
