@@ -173,11 +173,11 @@ def pytorch_loss(column, ours: float, torch_loss: float | None) -> None:
                    "use, (z + c) / T.")
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=2.0)
 def pytorch_still_loading() -> None:
     """Stands in for PyTorch's loss while a freshly started server imports torch; reruns the page once it has."""
     try:
-        loaded = sm.torch_cross_entropy_if_loaded([0.0], 0) is not None
+        loaded = sm.torch_cross_entropy_if_loaded([0.0], 0, wait=0.0) is not None
     except ImportError:
         loaded = True  # the page's full run shows the error
     if loaded:

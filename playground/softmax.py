@@ -150,11 +150,11 @@ def torch_cross_entropy(logits: ArrayLike, target: int) -> float:
     return float(F.cross_entropy(torch.tensor(z).unsqueeze(0), torch.tensor([y])))
 
 
-def torch_cross_entropy_if_loaded(logits: ArrayLike, target: int) -> float | None:
-    """``torch_cross_entropy`` once torch has been imported; None (with the import started) until then."""
+def torch_cross_entropy_if_loaded(logits: ArrayLike, target: int, wait: float = 0.05) -> float | None:
+    """``torch_cross_entropy`` once torch has been imported (waiting at most ``wait`` s); else None, import started."""
     from playground.lazy_torch import torch_if_loaded
 
-    return None if torch_if_loaded() is None else torch_cross_entropy(logits, target)
+    return None if torch_if_loaded(wait) is None else torch_cross_entropy(logits, target)
 
 
 def effective_logits(logits: ArrayLike, temperature: float = 1.0, shift: float = 0.0) -> np.ndarray:

@@ -305,7 +305,7 @@ def test_digit_canvas_handoff_overrides_what_the_user_had():
 
 def test_loss_panel_shows_numpy_at_once_and_pytorch_when_torch_has_loaded(monkeypatch):
     """A freshly started server is still importing torch: the page must not wait for it."""
-    monkeypatch.setattr(sm, "torch_cross_entropy_if_loaded", lambda logits, target: None)
+    monkeypatch.setattr(sm, "torch_cross_entropy_if_loaded", lambda logits, target, wait=0.05: None)
     at = explorer()
     assert not at.exception
     expected = F.cross_entropy(torch.tensor(COURSE[None]), torch.tensor([0])).item()
