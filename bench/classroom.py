@@ -73,12 +73,8 @@ DIGIT_STROKES = {  # one stroke each, unit coordinates inside a 180 px box
 TARGET_P95_MS, TARGET_PEAK_MB, TARGET_GROWTH = 300.0, 690.0, 0.05
 
 
-class SessionFailed(Exception):
-    """A student's session broke; ``kind`` is stException, timeout, disconnect or error."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(f"{kind}: {detail}")
-        self.kind, self.detail = kind, detail
+class SessionFailed(ProtocolFailure):
+    """A browser student's session broke; ``kind`` is stException, timeout, disconnect or error."""
 
 
 @dataclass
