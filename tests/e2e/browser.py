@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
 ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -42,6 +44,10 @@ def screenshot(page, name: str) -> Path:
     Streamlit scrolls inside its main area, so a full-page capture would stop at the viewport: grow the
     viewport to the content's height first, then restore it.
     """
+    try:  # lazily loaded element code (charts, metrics) shows skeletons first on a busy machine
+        page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=15_000)
+    except PlaywrightTimeout:
+        pass  # a screenshot with a placeholder still shows the rest of the page
     size = page.viewport_size
     height = page.evaluate(
         "() => (document.querySelector('[data-testid=stMainBlockContainer]') || document.body).scrollHeight"
