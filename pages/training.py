@@ -52,9 +52,10 @@ def pace_play(lab: TrainingLab) -> bool:
         player_board().leave(player)
         return False
     wanted = tick_seconds(player_board().heartbeat(player, time.monotonic()))
-    changed = needs_new_pace(lab.tick_seconds, wanted)
-    lab.tick_seconds = wanted if changed else lab.tick_seconds
-    return changed
+    if not needs_new_pace(lab.tick_seconds, wanted):
+        return False
+    lab.tick_seconds = wanted
+    return True
 
 
 def set_preset(lr: float) -> None:

@@ -9,6 +9,6 @@ import os
 # kernels make the core switch frequency licence around every such burst, which slows the next few hundred
 # microseconds of ordinary code too; AVX2 kernels avoid that. Measured on this machine, preprocess then CNN
 # forward back to back (medians): 0.45 + 0.70 ms with AVX-512, 0.40 + 0.47 ms with AVX2; a training batch
-# took the same time either way. MKL reads this
-# at its first call, so it must be set before any torch op; set MKL_ENABLE_INSTRUCTIONS yourself to override.
+# took the same time either way. MKL reads this at its first call, so it must be set before any torch op;
+# set MKL_ENABLE_INSTRUCTIONS yourself to override.
 os.environ.setdefault("MKL_ENABLE_INSTRUCTIONS", "AVX2")

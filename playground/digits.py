@@ -171,14 +171,14 @@ def logits_for_forms(forms: np.ndarray, model: nn.Module, batch_size: int = 1000
     batch = torch.from_numpy(np.ascontiguousarray(forms, dtype=np.float32)).reshape(-1, 1, 28, 28)
     with torch.inference_mode():
         chunks = [model(batch[i: i + batch_size]) for i in range(0, len(batch), batch_size)]
-    return torch.cat(chunks).double().numpy() if chunks else np.zeros((0, 10))
+    if not chunks:
+        return np.zeros((0, 10))
+    return (chunks[0] if len(chunks) == 1 else torch.cat(chunks)).double().numpy()  # one drawing: no copy
 
 
 def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return the model's 10 logits (float64) for a drawing; raises DrawingError when there is no ink."""
-    form = torch.from_numpy(_form_of(image)).reshape(1, 1, 28, 28)
-    with torch.inference_mode():
-        return model(form)[0].double().numpy()
+    return logits_for_forms(_form_of(image)[None], model)[0]
 
 
 def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
