@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
-from torch import nn
 
 from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
-from playground import digits as dg
 from playground import digits_page as dp
+from playground import model_files
 from playground.mnist import MnistFileError, load_mnist
 from playground.plots import digits as plots
-from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature
+from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature, softmax
+from playground.preprocess import DrawingError, preprocess
 from playground.urlstate import ParamSpec, one_of
+
+if TYPE_CHECKING:
+    from torch import nn
+
+# This page imports no torch at the top: on a freshly started server the canvas shows (and takes strokes)
+# while torch is still importing, and the first model use below waits for it.
 
 PAGE_ID = "digits"
 MODEL_KEY, T_KEY, STROKE_KEY = "digits_model", "digits_T", "digits_stroke_width"
@@ -33,7 +40,9 @@ NO_TOOLBAR = {"displayModeBar": False}
 @st.cache_resource(show_spinner="Loading the model…")
 def cached_model(kind: str, models_dir: str) -> nn.Module:
     """The model for ``kind`` (shared by every session, never mutated)."""
-    return dg.load_model(kind, Path(models_dir))
+    from playground.digits import load_model  # the first call imports torch (see the top of this file)
+
+    return load_model(kind, Path(models_dir))
 
 
 @st.cache_resource(show_spinner="Reading the MNIST test set…")
@@ -45,8 +54,10 @@ def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
 @st.cache_data(show_spinner="Reading all 10,000 test digits with this model…")
 def cached_mistakes(kind: str, models_dir: str) -> pd.DataFrame:
     """The model's misread test digits, from predictions over the whole test set."""
+    from playground.digits import logits_for_forms
+
     images, labels = cached_test_set()
-    logits = dg.logits_for_forms(images.astype(np.float32) / 255.0, cached_model(kind, models_dir))
+    logits = logits_for_forms(images.astype(np.float32) / 255.0, cached_model(kind, models_dir))
     return dp.mistakes(logits, labels)
 
 
@@ -66,19 +77,38 @@ def init_state() -> None:
     st.session_state.setdefault(CANVAS_VERSION_KEY, 0)
 
 
-def load_or_explain(kind: str, models_dir: str) -> tuple[nn.Module, dict] | None:
-    """The cached model and its card, or None after an error that names the rebuild command."""
+def explain_model_file_error(kind: str, err: model_files.ModelFileError) -> None:
+    """What is wrong with the model's files, and the command that rebuilds them."""
+    st.error(f"**The {dp.MODEL_NAMES[kind]} cannot be used.** {err}", icon=":material/error:")
+    st.code(model_files.rebuild_command(kind), language="bash", wrap_lines=True)
+    st.caption("Pick the other model above, or rebuild these files; the other pages still work.")
+
+
+def load_or_explain(kind: str, models_dir: str) -> nn.Module | None:
+    """The cached model, or None after an error that names the file and the rebuild command."""
     try:
-        return cached_model(kind, models_dir), dg.load_card(kind, Path(models_dir))
-    except dg.ModelFileError as err:
-        st.error(f"**The {dp.MODEL_NAMES[kind]} cannot be used.** {err}", icon=":material/error:")
-        st.code(dg.rebuild_command(kind), language="bash", wrap_lines=True)
-        st.caption("Pick the other model above, or rebuild these weights; the other pages still work.")
+        return cached_model(kind, models_dir)
+    except model_files.ModelFileError as err:
+        explain_model_file_error(kind, err)
         return None
 
 
-def model_card(kind: str, card: dict) -> None:
-    """Parameters, accuracy and training set-up of the chosen model."""
+def model_is_usable(kind: str, models_dir: str) -> bool:
+    """True when the model loads (its error, if any, is already shown beside the canvas)."""
+    try:
+        cached_model(kind, models_dir)
+    except model_files.ModelFileError:
+        return False
+    return True
+
+
+def model_card(kind: str, models_dir: str) -> None:
+    """Parameters, accuracy and training set-up of the chosen model (an error if the card is unreadable)."""
+    try:
+        card = model_files.load_card(kind, Path(models_dir))
+    except model_files.ModelFileError as err:
+        explain_model_file_error(kind, err)
+        return
     with st.expander(f"Model card: {dp.MODEL_LABELS[kind]}"):
         st.dataframe(pd.DataFrame(dp.card_rows(card), columns=["", "value"]), hide_index=True, width="stretch")
 
@@ -109,19 +139,21 @@ def read_drawing(image: np.ndarray | None) -> np.ndarray | None:
     if image is None:
         return None
     try:
-        return dg.preprocess(image)
-    except dg.DrawingError as err:
+        return preprocess(image)
+    except DrawingError as err:
         st.warning(f"This drawing cannot be read: {err}")
         return None
 
 
-def prediction_or_prompt(logits: np.ndarray | None, temperature: float) -> None:
-    """The "Prediction" metric, a "not sure" note when needed and the 10 probabilities; or a prompt."""
-    if logits is None:
-        st.info("**Draw a digit** on the black square, as big as you like: the prediction appears here.",
-                icon=":material/draw:")
-        return
-    probs = dg.probabilities(logits, temperature)
+def prompt_to_draw() -> None:
+    """What the result column says before there is ink on the canvas."""
+    st.info("**Draw a digit** on the black square, as big as you like: the prediction appears here.",
+            icon=":material/draw:")
+
+
+def prediction(logits: np.ndarray, temperature: float) -> None:
+    """The "Prediction" metric, a "not sure" note when needed and the 10 probabilities."""
+    probs = softmax(logits, temperature)
     verdict = dp.read_verdict(probs)
     st.metric("Prediction", str(verdict.top), delta=f"{verdict.top_probability:.1%}", delta_color="off",
               delta_arrow="off", delta_description="probability" + ("" if verdict.sure else " · not sure"))
@@ -173,8 +205,11 @@ def contributions(form: np.ndarray, logits: np.ndarray, models_dir: str) -> None
 
 
 @st.fragment
-def drawing_section(kind: str, model: nn.Module, models_dir: str) -> None:
-    """Everything that depends on the drawing; a stroke reruns only this fragment, prediction first."""
+def drawing_section(kind: str, models_dir: str) -> None:
+    """Everything that depends on the drawing; a stroke reruns only this fragment, prediction first.
+
+    The canvas and the prompt come before the model: on a fresh server, loading it waits for torch's import.
+    """
     if EXPLORER_KEY in st.session_state:  # "Open these logits in the Softmax explorer" was pressed
         st.switch_page("pages/softmax.py", query_params=st.session_state.pop(EXPLORER_KEY))
     canvas_col, result_col = st.columns(2)
@@ -183,8 +218,14 @@ def drawing_section(kind: str, model: nn.Module, models_dir: str) -> None:
         image = draw_canvas()
     with result_col:
         form = read_drawing(image)
-        logits = None if form is None else dp.drawing_logits(form, model)
-        prediction_or_prompt(logits, st.session_state.get(T_KEY, 1.0))  # the slider below owns this key
+        if form is None:
+            prompt_to_draw()
+        model = load_or_explain(kind, models_dir)
+        logits = None if form is None or model is None else dp.drawing_logits(form, model)
+        if logits is not None:
+            prediction(logits, st.session_state.get(T_KEY, 1.0))  # the slider below owns this key
+    if model is None:
+        return
     if form is not None:
         what_the_model_sees(image, form)
     temperature = temperature_and_logits(logits)
@@ -226,19 +267,17 @@ def mistakes_gallery(kind: str, models_dir: str) -> None:
 
 
 def main() -> None:
-    """Lay the page out: model choice, drawing and prediction, the linear model's insides, mistakes."""
+    """Lay the page out: model choice, drawing and prediction, model card, the linear model's insides, mistakes."""
     require_navigation_frame()
     st.title("Digit canvas")
     st.caption("Draw a digit with the mouse or a finger. The model reads it after every stroke.")
     init_state()
     kind = st.radio("Model", list(dp.MODEL_LABELS), format_func=dp.MODEL_LABELS.get, key=MODEL_KEY, horizontal=True)
-    models_dir = str(dg.MODELS_DIR)
-    loaded = load_or_explain(kind, models_dir)
-    if loaded is None:
+    models_dir = str(model_files.MODELS_DIR)
+    drawing_section(kind, models_dir)
+    if not model_is_usable(kind, models_dir):
         return
-    model, card = loaded
-    model_card(kind, card)
-    drawing_section(kind, model, models_dir)
+    model_card(kind, models_dir)
     if kind == "linear":
         templates_section(models_dir)
     mistakes_gallery(kind, models_dir)

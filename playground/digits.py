@@ -6,9 +6,7 @@ applied by ``predict_proba`` so the page can show logits, temperature and probab
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -16,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from playground.paths import MODELS_DIR
+from playground.model_files import ModelFileError, check_kind, load_card, rebuild_command, weights_path
 from playground.preprocess import DrawingError, preprocess
 from playground.softmax import softmax
 
@@ -105,28 +103,9 @@ class DigitCNN(nn.Module):
 MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": DigitCNN}
 
 
-class ModelFileError(RuntimeError):
-    """Shipped weights are missing or unreadable; the message names the file and the rebuild command."""
-
-
-def rebuild_command(kind: str) -> str:
-    """The shell command that retrains and rewrites the weights for ``kind``."""
-    return f"python -m playground.train_mnist --model {kind}"
-
-
-def weights_path(kind: str, models_dir: Path | None = None) -> Path:
-    """Where the state_dict for ``kind`` lives."""
-    return (models_dir or MODELS_DIR) / f"{kind}.pt"
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"model kind must be one of {sorted(MODEL_KINDS)}, not {kind!r}")
-
-
 def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
     """Load the shipped weights for "cnn" or "linear" safely (weights_only); eval mode, BN folded, frozen."""
-    _check_kind(kind)
+    check_kind(kind)
     path = weights_path(kind, models_dir)
     if not path.exists():
         raise ModelFileError(f"Model weights {path} are missing. Rebuild them with: {rebuild_command(kind)}")
@@ -145,18 +124,6 @@ def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     return model
-
-
-def load_card(kind: str, models_dir: Path | None = None) -> dict[str, Any]:
-    """Return the model card (JSON beside the weights), or raise ModelFileError naming the file."""
-    _check_kind(kind)
-    path = (models_dir or MODELS_DIR) / f"{kind}.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as err:
-        raise ModelFileError(
-            f"Model card {path} is missing or unreadable ({type(err).__name__}). Rebuild it with: {rebuild_command(kind)}"
-        ) from None
 
 
 def _form_of(image: np.ndarray) -> np.ndarray:

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from PIL import Image
-from torch import nn
 
-from playground.digits import logits_for_forms, probabilities
 from playground.preprocess import ink_map
-from playground.threads import single_threaded
+from playground.softmax import softmax as probabilities
+
+if TYPE_CHECKING:
+    from torch import nn
 
 CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
 NOT_SURE_PROBABILITY = 0.6  # below this top probability the page says "not sure"
@@ -58,6 +59,11 @@ class Verdict:
 
 def drawing_logits(form: np.ndarray, model: nn.Module) -> np.ndarray:
     """The model's 10 logits (float64) for one MNIST-form drawing (28, 28), computed on one thread."""
+    # Imported here, not at the top: this module stays torch-free so the page can draw its canvas while torch
+    # is still importing; by the time a model exists, torch is loaded and these imports are free.
+    from playground.digits import logits_for_forms
+    from playground.threads import single_threaded
+
     with single_threaded():
         return logits_for_forms(np.asarray(form)[None], model)[0]
 

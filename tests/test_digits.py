@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 import torch
 
+import playground.digits as dg
+import playground.model_files as model_files
 from playground.digits import (
     DigitCNN, DrawingError, ModelFileError, SoftmaxRegression, load_card, load_model, logits_for_forms,
     predict_logits, predict_proba, preprocess,
 )
 from playground.drawing import DrawStyle, render_skeleton, skeletonize
 from playground.mnist import load_mnist
-from playground.paths import MODELS_DIR
+from playground.paths import MODELS_DIR, REPO_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +265,15 @@ def test_a_finer_trace_redraws_the_same_digit(mnist_test):
     coarse, fine = drawn_forms(images[:8], seed=3), drawn_forms(images[:8], seed=3, trace_scale=2)
     for a, b in zip(coarse, fine):
         assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.8
+
+
+def test_model_kinds_match_the_torch_free_list():
+    """The page checks kinds before torch is imported (model_files.KINDS); the classes must match it."""
+    assert tuple(dg.MODEL_KINDS) == model_files.KINDS
+
+
+def test_the_digit_page_helpers_do_not_import_torch():
+    """The canvas must render while torch is still importing: its page's helpers must not pull torch in."""
+    code = ("import sys; import playground.digits_page, playground.model_files, playground.preprocess; "
+            "sys.exit('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT).returncode == 0

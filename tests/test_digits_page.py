@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 import playground.digits as dg
+import playground.model_files as model_files
 from playground import digits_page as dp
 from playground import softmax as sm
 from playground.paths import MODELS_DIR
@@ -120,13 +121,11 @@ def test_entropy_matches_torch():
 def test_drawing_logits_match_the_batch_path_on_one_thread():
     model = dg.load_model("cnn" if HAVE_CNN else "linear")
     form = dg.preprocess(canvas_image(draw_one))
-    with dp.single_threaded():
-        assert torch.get_num_threads() == 1
-    # process-wide and deliberately not restored, so concurrent sessions cannot undo each other
+    torch.set_num_threads(2)
+    logits = dp.drawing_logits(form, model)
+    # one thread, process-wide and deliberately not restored, so concurrent sessions cannot undo each other
     assert torch.get_num_threads() == 1
-    np.testing.assert_allclose(dp.drawing_logits(form, model), dg.logits_for_forms(form[None], model)[0],
-                               rtol=1e-5, atol=1e-5)
-    assert torch.get_num_threads() == 1
+    np.testing.assert_allclose(logits, dg.logits_for_forms(form[None], model)[0], rtol=1e-5, atol=1e-5)
 
 
 def test_verdict_sure_and_not_sure():
@@ -311,8 +310,19 @@ def test_model_switch_shows_its_card():
         assert "cnn.pt" in at.error[0].value and dg.rebuild_command("cnn") in at.error[0].value
 
 
+def test_an_unreadable_model_card_does_not_stop_the_prediction(tmp_path, monkeypatch):
+    """The card is information about the model, not the model: the canvas still predicts, the card error shows."""
+    monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
+    (tmp_path / "linear.pt").write_bytes((MODELS_DIR / "linear.pt").read_bytes())
+    (tmp_path / "linear.json").write_text("{not json")
+    at = digits_page({"model": "linear"}, drawing=canvas_png(draw_one))
+    assert_clean(at)
+    assert prediction(at) == "1"
+    assert len(at.error) == 1 and str(tmp_path / "linear.json") in at.error[0].value
+
+
 def test_missing_weights_show_the_rebuild_command(tmp_path, monkeypatch):
-    monkeypatch.setattr(dg, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
     (tmp_path / "linear.pt").write_bytes(b"not a torch file")
     for model, word in [("linear", "corrupt"), ("cnn", "missing")]:
         at = digits_page({"model": model}, drawing=canvas_png(draw_one))

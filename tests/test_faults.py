@@ -1,6 +1,6 @@
 """Fault tests: broken assets, absurd settings and bad canvas data give a clear message, never a traceback.
 
-Each fault is injected without touching the real assets (the page reads ``playground.digits.MODELS_DIR``
+Each fault is injected without touching the real assets (the page reads ``playground.model_files.MODELS_DIR``
 and ``playground.mnist.MNIST_DIR`` at run time, so tests point them at a temporary folder), and after
 each fault the other pages of the same session must still work.
 """
@@ -21,6 +21,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import playground.digits as dg
+import playground.model_files as model_files
 import playground.mnist as mnist
 from playground.paths import MODELS_DIR
 from playground.plots.training import loss_curve_figure
@@ -93,7 +94,7 @@ def _corrupt_card(folder: Path) -> None:
 def test_broken_weights_show_an_error_with_the_rebuild_command(tmp_path, monkeypatch, kind, make_fault, words):
     """The digit page names the file, what is wrong and the command that rebuilds it; other pages work."""
     make_fault(tmp_path)
-    monkeypatch.setattr(dg, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
     at = run_page("pages/digits.py", {"model": kind})
     assert not at.exception, [e.value for e in at.exception]
     message = errors(at)
@@ -106,7 +107,7 @@ def test_broken_weights_show_an_error_with_the_rebuild_command(tmp_path, monkeyp
 def test_corrupt_model_card_shows_an_error(tmp_path, monkeypatch):
     """Good weights with an unreadable card: an error naming the card, no exception."""
     _corrupt_card(tmp_path)
-    monkeypatch.setattr(dg, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
     at = run_page("pages/digits.py", {"model": "linear"})
     assert not at.exception, [e.value for e in at.exception]
     assert str(tmp_path / "linear.json") in errors(at)
