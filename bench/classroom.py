@@ -50,7 +50,7 @@ import psutil
 from PIL import Image, ImageDraw
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import async_playwright
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -175,6 +175,25 @@ async def timed(result: SessionResult, kind: str, action, settled) -> None:
         result.server_cpu_ms[kind].append((server_cpu_seconds() - cpu0) * 1000)
 
 
+# Playwright's expect() and wait_for() re-check with a back-off (at about 0, 20, 70, 170, 270, 770, 1270 ms),
+# so an update that lands at 180 ms is seen at ~270 ms and one at 280 ms at ~770 ms. Latencies are timed
+# with a check in the page on every animation frame instead: to within a frame (~17 ms).
+METRIC_IS = """([label, value]) => [...document.querySelectorAll("[data-testid='stMetric']")].some((m) =>
+  m.querySelector("[data-testid='stMetricLabel']")?.innerText.trim() === label &&
+  m.querySelector("[data-testid='stMetricValue']")?.innerText.trim() === value)"""
+METRIC_IS_NOT = """([label, value]) => [...document.querySelectorAll("[data-testid='stMetric']")].some((m) =>
+  m.querySelector("[data-testid='stMetricLabel']")?.innerText.trim() === label &&
+  (m.querySelector("[data-testid='stMetricValue']")?.innerText.trim() ?? value) !== value)"""
+METRIC_SHOWN = """(label) => [...document.querySelectorAll("[data-testid='stMetricLabel']")].some(
+  (l) => l.innerText.trim() === label)"""
+BUTTON_ENABLED = """(selector) => { const b = document.querySelector(selector); return !!b && !b.disabled; }"""
+
+
+def until(tab, predicate: str, arg, timeout_ms: float) -> Callable[[], Awaitable[object]]:
+    """A wait for ``predicate(arg)`` to hold in the page, checked every animation frame."""
+    return lambda: tab.wait_for_function(predicate, arg=arg, polling="raf", timeout=timeout_ms)
+
+
 async def open_page(tab, result: SessionResult, url: str, kind: str, ready, timeout_ms: float) -> None:
     """Navigate, wait for the page's main element and an idle script; record the load time."""
     start = time.perf_counter()
@@ -197,7 +216,6 @@ async def explorer_part(tab, url: str, result: SessionResult, timeout_ms: float)
     box = tab.get_by_role("textbox", name="Logits").first
     await open_page(tab, result, f"{url}/softmax", "load explorer",
                     lambda: box.wait_for(state="visible", timeout=timeout_ms), timeout_ms)
-    argmax = metric_value(tab, "argmax")
     for text, expected in LOGIT_SETS:
         await box.fill(text)
 
@@ -205,7 +223,7 @@ async def explorer_part(tab, url: str, result: SessionResult, timeout_ms: float)
             await box.press("Control+Enter")
 
         await timed(result, "explorer: new logits → argmax", commit,
-                    lambda expected=expected: expect(argmax).to_have_text(expected, timeout=timeout_ms))
+                    until(tab, METRIC_IS, ["argmax", expected], timeout_ms))
         await wait_idle(tab, timeout_ms)
     await check_page(tab, "explorer")
 
@@ -217,13 +235,13 @@ async def training_part(tab, url: str, result: SessionResult, timeout_ms: float)
                     lambda: play.wait_for(state="visible", timeout=timeout_ms), timeout_ms)
     epoch = metric_value(tab, "Epoch")
     await timed(result, "training: Play → first epochs", play.click,
-                lambda: expect(epoch).not_to_have_text("0 / 300", timeout=timeout_ms))
+                until(tab, METRIC_IS_NOT, ["Epoch", "0 / 300"], timeout_ms))
     first = int((await epoch.inner_text()).split("/")[0])
     started = time.perf_counter()
     await tab.wait_for_timeout(1500)
     if await pause.is_enabled():
         await timed(result, "training: Pause → stopped", pause.click,
-                    lambda: expect(play).to_be_enabled(timeout=timeout_ms))
+                    until(tab, BUTTON_ENABLED, ".st-key-tr_play button", timeout_ms))
     done = int((await epoch.inner_text()).split("/")[0])
     result.epochs_per_second = (done - first) / (time.perf_counter() - started)
     await wait_idle(tab, timeout_ms)
@@ -250,15 +268,14 @@ async def digits_part(tab, url: str, model: str, result: SessionResult, timeout_
     """Open the digit canvas and draw three digits, clearing after each."""
     await open_page(tab, result, f"{url}/digits?model={model}", "load digits",
                     lambda: tab.locator(CANVAS).wait_for(state="visible", timeout=timeout_ms), timeout_ms)
-    prediction = tab.locator("[data-testid='stMetricLabel']", has_text="Prediction")
     for stroke in DIGIT_STROKES.values():
         await draw(tab, stroke)
         await timed(result, "digits: stroke → prediction", tab.mouse.up,
-                    lambda: prediction.wait_for(state="visible", timeout=timeout_ms))
+                    until(tab, METRIC_SHOWN, "Prediction", timeout_ms))
         await wait_idle(tab, timeout_ms)
         await check_page(tab, "digits")
         await timed(result, "digits: Clear → empty", tab.get_by_role("button", name="Clear").click,
-                    lambda: prediction.wait_for(state="detached", timeout=timeout_ms))
+                    until(tab, f"(label) => !({METRIC_SHOWN})(label)", "Prediction", timeout_ms))
         await wait_idle(tab, timeout_ms)
 
 
@@ -278,7 +295,7 @@ async def student(browser, url: str, sid: int, model: str, delay: float, timeout
                 result.server_cpu_ms[name].append((server_cpu_seconds() - cpu0) * 1000)
     except SessionFailed as failure:
         result.failure = failure
-    except (PlaywrightTimeout, AssertionError) as err:  # expect() raises AssertionError when it times out
+    except PlaywrightTimeout as err:
         state = await connection_state(tab)
         kind = "timeout" if state == "CONNECTED" else "disconnect"
         result.failure = SessionFailed(kind, f"connection {state}; {str(err).splitlines()[0][:160]}")
