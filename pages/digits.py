@@ -14,8 +14,8 @@ from playground import digits_page as dp
 from playground import model_files
 from playground.mnist import MnistFileError, load_mnist
 from playground.plots import digits as plots
-from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature, softmax
 from playground.preprocess import DrawingError, preprocess
+from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature, softmax
 from playground.urlstate import ParamSpec, one_of
 
 if TYPE_CHECKING:
