@@ -1,4 +1,7 @@
-"""Digit canvas: draw a digit, watch the ten probabilities, and see why the model thinks so."""
+"""Digit canvas: draw a digit, watch the ten probabilities, and see why the model thinks so.
+
+No torch at import (see pages/_digits_cache.py): on a fresh server the canvas shows while torch loads.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,10 +12,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from pages._digits_cache import cached_mistakes, cached_model, cached_templates, cached_test_set
 from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
 from playground import digits_page as dp
 from playground import model_files
-from playground.mnist import MnistFileError, load_mnist
+from playground.mnist import MnistFileError
 from playground.plots import digits as plots
 from playground.preprocess import DrawingError, preprocess
 from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature, softmax
@@ -20,9 +24,6 @@ from playground.urlstate import ParamSpec, one_of
 
 if TYPE_CHECKING:
     from torch import nn
-
-# This page imports no torch at the top: on a freshly started server the canvas shows (and takes strokes)
-# while torch is still importing, and the first model use below waits for it.
 
 PAGE_ID = "digits"
 MODEL_KEY, T_KEY, STROKE_KEY = "digits_model", "digits_T", "digits_stroke_width"
@@ -35,37 +36,6 @@ WIDGET_KEYS = {"model": MODEL_KEY, "T": T_KEY}
 EXPLORER_KEY = "digits_explorer_query"
 GALLERY_PAGE_SIZE = 24
 NO_TOOLBAR = {"displayModeBar": False}
-
-
-@st.cache_resource(show_spinner="Loading the model…")
-def cached_model(kind: str, models_dir: str) -> nn.Module:
-    """The model for ``kind`` (shared by every session, never mutated)."""
-    from playground.digits import load_model  # the first call imports torch (see the top of this file)
-
-    return load_model(kind, Path(models_dir))
-
-
-@st.cache_resource(show_spinner="Reading the MNIST test set…")
-def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
-    """The MNIST test images and labels (read-only, shared)."""
-    return load_mnist("test")
-
-
-@st.cache_data(show_spinner="Reading all 10,000 test digits with this model…")
-def cached_mistakes(kind: str, models_dir: str) -> pd.DataFrame:
-    """The model's misread test digits, from predictions over the whole test set."""
-    from playground.digits import logits_for_forms
-
-    images, labels = cached_test_set()
-    logits = logits_for_forms(images.astype(np.float32) / 255.0, cached_model(kind, models_dir))
-    return dp.mistakes(logits, labels)
-
-
-@st.cache_data
-def cached_templates(models_dir: str) -> tuple[np.ndarray, np.ndarray]:
-    """The softmax regression's W rows as (10, 28, 28) templates and its 10 biases."""
-    linear = cached_model("linear", models_dir).linear
-    return dp.linear_templates(linear.weight.numpy()), linear.bias.numpy().astype(np.float64)
 
 
 def init_state() -> None:

@@ -1,0 +1,50 @@
+"""The Digit canvas page's shared, read-only resources: the models, the MNIST test set and what is computed from them.
+
+Nothing here imports torch at the top: on a freshly started server the page's canvas shows (and takes strokes)
+while torch is still importing, and the first call to ``cached_model`` waits for it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from playground import digits_page as dp
+from playground.mnist import load_mnist
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def cached_model(kind: str, models_dir: str) -> nn.Module:
+    """The model for ``kind`` (shared by every session, never mutated)."""
+    from playground.digits import load_model  # the first call imports torch
+
+    return load_model(kind, Path(models_dir))
+
+
+@st.cache_resource(show_spinner="Reading the MNIST test set…")
+def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST test images and labels (read-only, shared)."""
+    return load_mnist("test")
+
+
+@st.cache_data(show_spinner="Reading all 10,000 test digits with this model…")
+def cached_mistakes(kind: str, models_dir: str) -> pd.DataFrame:
+    """The model's misread test digits, from predictions over the whole test set."""
+    from playground.digits import logits_for_forms
+
+    images, labels = cached_test_set()
+    logits = logits_for_forms(images.astype(np.float32) / 255.0, cached_model(kind, models_dir))
+    return dp.mistakes(logits, labels)
+
+
+@st.cache_data
+def cached_templates(models_dir: str) -> tuple[np.ndarray, np.ndarray]:
+    """The softmax regression's W rows as (10, 28, 28) templates and its 10 biases."""
+    linear = cached_model("linear", models_dir).linear
+    return dp.linear_templates(linear.weight.numpy()), linear.bias.numpy().astype(np.float64)
