@@ -188,9 +188,13 @@ def drawing_section(kind: str, models_dir: str) -> None:
         image = draw_canvas()
     with result_col:
         form = read_drawing(image)
+        prompt = st.empty()
         if form is None:
-            prompt_to_draw()
+            with prompt:
+                prompt_to_draw()
         model = load_or_explain(kind, models_dir)
+        if model is None:
+            prompt.empty()  # no "draw a digit" next to an error saying this model cannot read one
         logits = None if form is None or model is None else dp.drawing_logits(form, model)
         if logits is not None:
             prediction(logits, st.session_state.get(T_KEY, 1.0))  # the slider below owns this key

@@ -321,6 +321,15 @@ def test_an_unreadable_model_card_does_not_stop_the_prediction(tmp_path, monkeyp
     assert len(at.error) == 1 and str(tmp_path / "linear.json") in at.error[0].value
 
 
+def test_a_model_that_cannot_load_does_not_invite_drawing(tmp_path, monkeypatch):
+    """The error stands alone: no "Draw a digit" prompt beside a model that cannot read one."""
+    monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
+    at = digits_page({"model": "cnn"})
+    assert_clean(at)
+    assert len(at.error) == 1 and "missing" in at.error[0].value
+    assert not [info for info in at.info if "Draw a digit" in info.value]  # the prompt, not the page's caption
+
+
 def test_missing_weights_show_the_rebuild_command(tmp_path, monkeypatch):
     monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
     (tmp_path / "linear.pt").write_bytes(b"not a torch file")
