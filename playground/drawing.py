@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 CANVAS = 280
+SKELETON_CHUNK_PIXELS = 50_000_000  # thinning holds ~30 bytes per pixel at once: chunks keep a batch near 1.5 GB
 
 # Zhang-Suen neighbour order: P2 (north) clockwise to P9 (north-west), as (row, col) offsets.
 _NEIGHBOURS = [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]
@@ -131,7 +132,10 @@ def redraw(images: np.ndarray, seed: int, trace_scale: int = 1, **style_ranges) 
     detailed path than the 28×28 one, i.e. a second, independent way of re-drawing the same digits.
     """
     rng = np.random.default_rng(seed)
-    skeletons = skeletonize(upsampled(images, trace_scale) > 127)
+    chunk = max(1, SKELETON_CHUNK_PIXELS // (images.shape[1] * images.shape[2] * trace_scale ** 2))
+    parts = [skeletonize(upsampled(images[i: i + chunk], trace_scale) > 127) for i in range(0, len(images), chunk)]
+    empty = np.zeros((0, images.shape[1] * trace_scale, images.shape[2] * trace_scale), bool)
+    skeletons = np.concatenate(parts) if parts else empty
     styles = [random_style(rng, **style_ranges) for _ in range(len(images))]
     return skeletons, styles
 

@@ -88,9 +88,11 @@ def training_set(kind_cfg: dict, seed: int, limit: int | None,
 
 def train(kind: str, epochs: int, seed: int, augmentations: frozenset[str], redraw: bool,
           limit: int | None = None, cache_dir: Path | None = None,
-          architecture: dict | None = None) -> tuple[torch.nn.Module, dict]:
-    """Train a fresh model (``architecture``: constructor overrides, for experiments); return it with its card facts."""
+          architecture: dict | None = None, redraw_traces: tuple[int, ...] | None = None) -> tuple[torch.nn.Module, dict]:
+    """Train a fresh model (``architecture``, ``redraw_traces``: overrides, for experiments); return it and its card facts."""
     cfg = dict(DEFAULTS[kind], augment=augmentations, redraw=redraw)
+    if redraw_traces is not None:
+        cfg["redraw_traces"] = tuple(redraw_traces)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     aug_cfg = AugmentConfig(enabled=augmentations)
@@ -155,7 +157,8 @@ def save(model: torch.nn.Module, kind: str, name: str, facts: dict, out_dir: Pat
         "torch_version": torch.__version__,
         "weights_bytes": weights.stat().st_size,
         "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
-        "command": f"python -m playground.train_mnist --model {kind} --epochs {facts['epochs']} --seed {facts['seed']}",
+        "command": f"python -m playground.train_mnist --model {kind} --epochs {facts['epochs']} --seed {facts['seed']}"
+                   + (f" --threads {facts['threads']}" if facts.get("threads", 1) != 1 else ""),
     }
     card_path = out_dir / f"{name}.json"
     card_path.write_text(json.dumps(card, indent=2) + "\n")
@@ -177,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=MODELS_DIR)
     parser.add_argument("--widths", help="CNN experiments: conv widths, e.g. 24,48,96 (the app loads only the default)")
     parser.add_argument("--hidden", type=int, help="CNN experiments: hidden layer size, 0 for none")
+    parser.add_argument("--redraw-traces", help="CNN experiments: one trace scale per re-drawn copy, e.g. 1,1,2,4")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     kind_defaults = DEFAULTS[args.model]
@@ -188,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.hidden is not None:
         architecture["hidden"] = args.hidden
     model, facts = train(args.model, args.epochs or kind_defaults["epochs"], args.seed, augmentations,
-                         kind_defaults["redraw"] and not args.no_redraw, args.limit, args.cache_dir, architecture)
+                         kind_defaults["redraw"] and not args.no_redraw, args.limit, args.cache_dir, architecture,
+                         tuple(int(t) for t in args.redraw_traces.split(",")) if args.redraw_traces else None)
     facts["threads"] = args.threads
     facts.update(evaluate(model))
     card = save(model, args.model, args.name or args.model, facts, args.out_dir)

@@ -267,6 +267,17 @@ def test_a_finer_trace_redraws_the_same_digit(mnist_test):
         assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.8
 
 
+def test_thinning_in_chunks_gives_the_same_skeletons(mnist_test, monkeypatch):
+    """Large batches are thinned in chunks (memory); the chunks must not change a single pixel."""
+    import playground.drawing as drawing
+
+    images, _ = mnist_test
+    whole, _ = drawing.redraw(images[:40], seed=5, trace_scale=2)
+    monkeypatch.setattr(drawing, "SKELETON_CHUNK_PIXELS", 7 * 56 * 56)  # chunks of 7 digits, the last one short
+    chunked, _ = drawing.redraw(images[:40], seed=5, trace_scale=2)
+    np.testing.assert_array_equal(chunked, whole)
+
+
 def test_model_kinds_match_the_torch_free_list():
     """The page checks kinds before torch is imported (model_files.KINDS); the classes must match it."""
     assert tuple(dg.MODEL_KINDS) == model_files.KINDS
