@@ -1,18 +1,15 @@
 """Digit canvas: draw a digit, watch the ten probabilities, and see why the model thinks so.
 
-No torch at import (see pages/_digits_cache.py): on a fresh server the canvas shows while torch loads.
+No torch at import (see pages/_digits_models.py): on a fresh server the canvas shows while torch loads.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
 import numpy as np
-import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from pages._digits_cache import cached_mistakes, cached_model, cached_templates, cached_test_set
+from pages._digits_models import (cached_mistakes, cached_templates, cached_test_set, load_or_explain, model_card,
+                                  model_is_usable)
 from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
 from playground import digits_page as dp
 from playground import model_files
@@ -21,9 +18,6 @@ from playground.plots import digits as plots
 from playground.preprocess import DrawingError, preprocess
 from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature, softmax
 from playground.urlstate import ParamSpec, one_of
-
-if TYPE_CHECKING:
-    from torch import nn
 
 PAGE_ID = "digits"
 MODEL_KEY, T_KEY, STROKE_KEY = "digits_model", "digits_T", "digits_stroke_width"
@@ -45,42 +39,6 @@ def init_state() -> None:
     for spec in URL_SPECS:
         st.session_state.setdefault(WIDGET_KEYS[spec.key], spec.default)
     st.session_state.setdefault(CANVAS_VERSION_KEY, 0)
-
-
-def explain_model_file_error(kind: str, err: model_files.ModelFileError) -> None:
-    """What is wrong with the model's files, and the command that rebuilds them."""
-    st.error(f"**The {dp.MODEL_NAMES[kind]} cannot be used.** {err}", icon=":material/error:")
-    st.code(model_files.rebuild_command(kind), language="bash", wrap_lines=True)
-    st.caption("Pick the other model above, or rebuild these files; the other pages still work.")
-
-
-def load_or_explain(kind: str, models_dir: str) -> nn.Module | None:
-    """The cached model, or None after an error that names the file and the rebuild command."""
-    try:
-        return cached_model(kind, models_dir)
-    except model_files.ModelFileError as err:
-        explain_model_file_error(kind, err)
-        return None
-
-
-def model_is_usable(kind: str, models_dir: str) -> bool:
-    """True when the model loads (its error, if any, is already shown beside the canvas)."""
-    try:
-        cached_model(kind, models_dir)
-    except model_files.ModelFileError:
-        return False
-    return True
-
-
-def model_card(kind: str, models_dir: str) -> None:
-    """Parameters, accuracy and training set-up of the chosen model (an error if the card is unreadable)."""
-    try:
-        card = model_files.load_card(kind, Path(models_dir))
-    except model_files.ModelFileError as err:
-        explain_model_file_error(kind, err)
-        return
-    with st.expander(f"Model card: {dp.MODEL_LABELS[kind]}"):
-        st.dataframe(pd.DataFrame(dp.card_rows(card), columns=["", "value"]), hide_index=True, width="stretch")
 
 
 def _clear_canvas() -> None:

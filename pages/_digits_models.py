@@ -1,4 +1,5 @@
-"""The Digit canvas page's shared, read-only resources: the models, the MNIST test set and what is computed from them.
+"""The Digit canvas page's models: shared cached loading, their cards, the errors that name a broken file,
+and the MNIST test set with what is computed from it.
 
 Nothing here imports torch at the top: on a freshly started server the page's canvas shows (and takes strokes)
 while torch is still importing, and the first call to ``cached_model`` waits for it.
@@ -13,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from playground import digits_page as dp
+from playground import model_files
 from playground.mnist import load_mnist
 
 if TYPE_CHECKING:
@@ -48,3 +50,39 @@ def cached_templates(models_dir: str) -> tuple[np.ndarray, np.ndarray]:
     """The softmax regression's W rows as (10, 28, 28) templates and its 10 biases."""
     linear = cached_model("linear", models_dir).linear
     return dp.linear_templates(linear.weight.numpy()), linear.bias.numpy().astype(np.float64)
+
+
+def explain_model_file_error(kind: str, err: model_files.ModelFileError) -> None:
+    """What is wrong with the model's files, and the command that rebuilds them."""
+    st.error(f"**The {dp.MODEL_NAMES[kind]} cannot be used.** {err}", icon=":material/error:")
+    st.code(model_files.rebuild_command(kind), language="bash", wrap_lines=True)
+    st.caption("Pick the other model above, or rebuild these files; the other pages still work.")
+
+
+def load_or_explain(kind: str, models_dir: str) -> nn.Module | None:
+    """The cached model, or None after an error that names the file and the rebuild command."""
+    try:
+        return cached_model(kind, models_dir)
+    except model_files.ModelFileError as err:
+        explain_model_file_error(kind, err)
+        return None
+
+
+def model_is_usable(kind: str, models_dir: str) -> bool:
+    """True when the model loads (its error, if any, is already shown beside the canvas)."""
+    try:
+        cached_model(kind, models_dir)
+    except model_files.ModelFileError:
+        return False
+    return True
+
+
+def model_card(kind: str, models_dir: str) -> None:
+    """Parameters, accuracy and training set-up of the chosen model (an error if the card is unreadable)."""
+    try:
+        card = model_files.load_card(kind, Path(models_dir))
+    except model_files.ModelFileError as err:
+        explain_model_file_error(kind, err)
+        return
+    with st.expander(f"Model card: {dp.MODEL_LABELS[kind]}"):
+        st.dataframe(pd.DataFrame(dp.card_rows(card), columns=["", "value"]), hide_index=True, width="stretch")
