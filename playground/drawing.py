@@ -134,8 +134,7 @@ def redraw(images: np.ndarray, seed: int, trace_scale: int = 1, **style_ranges) 
     rng = np.random.default_rng(seed)
     chunk = max(1, SKELETON_CHUNK_PIXELS // (images.shape[1] * images.shape[2] * trace_scale ** 2))
     parts = [skeletonize(upsampled(images[i: i + chunk], trace_scale) > 127) for i in range(0, len(images), chunk)]
-    empty = np.zeros((0, images.shape[1] * trace_scale, images.shape[2] * trace_scale), bool)
-    skeletons = np.concatenate(parts) if parts else empty
+    skeletons = np.concatenate(parts) if parts else np.zeros((0, *(side * trace_scale for side in images.shape[1:])), bool)
     styles = [random_style(rng, **style_ranges) for _ in range(len(images))]
     return skeletons, styles
 

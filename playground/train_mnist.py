@@ -157,12 +157,27 @@ def save(model: torch.nn.Module, kind: str, name: str, facts: dict, out_dir: Pat
         "torch_version": torch.__version__,
         "weights_bytes": weights.stat().st_size,
         "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
-        "command": f"python -m playground.train_mnist --model {kind} --epochs {facts['epochs']} --seed {facts['seed']}"
-                   + (f" --threads {facts['threads']}" if facts.get("threads", 1) != 1 else ""),
+        "command": facts.get("command") or f"python -m playground.train_mnist --model {kind} --epochs {facts['epochs']} "
+                                           f"--seed {facts['seed']}",
     }
     card_path = out_dir / f"{name}.json"
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     return card_path
+
+
+RESULT_FLAGS = ("threads", "augment", "no_redraw", "limit", "widths", "hidden", "redraw_traces")  # change the weights
+
+
+def reproducing_command(args: argparse.Namespace, epochs: int) -> str:
+    """The command for the card: model, epochs and seed, plus every given option that changes the weights."""
+    parts = [f"python -m playground.train_mnist --model {args.model} --epochs {epochs} --seed {args.seed}"]
+    for name in RESULT_FLAGS:
+        value = getattr(args, name)
+        if value is None or value is False or (name == "threads" and value == 1):
+            continue
+        flag = "--" + name.replace("_", "-")
+        parts.append(flag if value is True else f"{flag} {value}")
+    return " ".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                          kind_defaults["redraw"] and not args.no_redraw, args.limit, args.cache_dir, architecture,
                          tuple(int(t) for t in args.redraw_traces.split(",")) if args.redraw_traces else None)
     facts["threads"] = args.threads
+    facts["command"] = reproducing_command(args, facts["epochs"])
     facts.update(evaluate(model))
     card = save(model, args.model, args.name or args.model, facts, args.out_dir)
     print(json.dumps({k: facts[k] for k in ("mnist_test_accuracy", "drawings_accuracy",

@@ -1,6 +1,7 @@
 """The drawn-digit pipeline: preprocessing into MNIST form, shipped weights, safe loading, threads."""
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -288,3 +289,22 @@ def test_the_digit_page_helpers_do_not_import_torch():
     code = ("import sys; import playground.digits_page, playground.model_files, playground.preprocess; "
             "sys.exit('torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT).returncode == 0
+
+
+def test_the_model_card_command_repeats_every_option_that_changes_the_weights(capsys):
+    """A card's command must reproduce its weights: defaults stay implicit, overrides (even hidden 0) are listed."""
+    from playground.train_mnist import main, reproducing_command
+
+    parser_defaults = dict(threads=1, augment=None, no_redraw=False, limit=None, widths=None, hidden=None,
+                           redraw_traces=None)
+    plain = argparse.Namespace(model="cnn", seed=0, **parser_defaults)
+    assert reproducing_command(plain, 15) == "python -m playground.train_mnist --model cnn --epochs 15 --seed 0"
+    custom = argparse.Namespace(**{**vars(plain), "threads": 2, "hidden": 0, "no_redraw": True,
+                                   "redraw_traces": "1,2"})
+    command = reproducing_command(custom, 3)
+    assert command == ("python -m playground.train_mnist --model cnn --epochs 3 --seed 0 --threads 2 --no-redraw "
+                       "--hidden 0 --redraw-traces 1,2")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    usage = capsys.readouterr().out
+    assert all(flag in usage for flag in ("--threads", "--no-redraw", "--hidden", "--redraw-traces"))  # real flags
