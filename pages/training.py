@@ -8,7 +8,7 @@ import uuid
 import streamlit as st
 
 from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
-from playground.play_pacing import PlayerBoard, needs_new_pace, tick_seconds
+from playground.play_pacing import PlayerBoard, hold_until_due, needs_new_pace
 from playground.plots.training import comparison_figure, low_level_figure
 from playground.training import train_low_level
 from playground.training_lab import (EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LR_DEFAULT, LR_MAX, LR_MIN,
@@ -18,7 +18,7 @@ from playground.training_step import samples_frame, weights_frame
 from playground.urlstate import ParamSpec, boolean, bounded_int, format_boolean
 
 PAGE_ID = "training"
-LAB_KEY, PLAYER_KEY = "training_lab", "training_player_id"
+LAB_KEY, PLAYER_KEY, FULL_RUN_KEY = "training_lab", "training_player_id", "training_full_run"
 WIDGETS = {"lr": "tr_lr_exp", "epochs": "tr_epochs", "seed": "tr_seed", "norm": "tr_norm", "l2": "tr_l2"}
 SPECS = [
     ParamSpec("lr", math.log10(LR_DEFAULT), lambda text: math.log10(parse_learning_rate(text)),
@@ -51,7 +51,7 @@ def pace_play(lab: TrainingLab) -> bool:
     if not lab.playing:
         player_board().leave(player)
         return False
-    wanted = tick_seconds(player_board().heartbeat(player, time.monotonic()))
+    wanted = player_board().pace(player, time.monotonic())
     if not needs_new_pace(lab.tick_seconds, wanted):
         return False
     lab.tick_seconds = wanted
@@ -107,6 +107,11 @@ def live_view(lab: TrainingLab, log_y: bool) -> None:
     """Advance a few epochs if playing, then draw the counter, verdict, loss curve and per-sample view."""
     if pace_play(lab):
         st.rerun()  # a full run re-arms the fragment's timer at the new pace
+    slot = st.empty()  # always drawn, so the elements below keep their places in full and fragment runs
+    timer_tick = lab.playing and not st.session_state.pop(FULL_RUN_KEY, False)
+    if timer_tick:  # the browser may still tick faster than this session's pace: hold the tick until due
+        hold_until_due(lab.last_tick, lab.tick_seconds, slot.empty)
+    started = time.thread_time()
     frame = live_frame(lab, log_y)
     metrics = st.columns(4)
     metrics[0].metric("Epoch", f"{frame.epoch} / {frame.epochs}")
@@ -118,6 +123,8 @@ def live_view(lab: TrainingLab, log_y: bool) -> None:
     curve, samples = st.columns(2)
     curve.plotly_chart(frame.loss_figure, key="tr_loss_curve")
     samples.plotly_chart(frame.samples_figure, key="tr_samples")
+    if timer_tick:
+        player_board().record_redraw(time.thread_time() - started)
     if frame.stopped_playing:
         st.rerun()  # run finished: refresh the comparison and stop the timer
 
@@ -196,6 +203,7 @@ def main() -> None:
     lab.configure(config)
     controls_section(lab)
     pace_play(lab)
+    st.session_state[FULL_RUN_KEY] = True  # live_view draws at once in a full run; only timer ticks wait
     st.fragment(run_every=lab.tick_seconds if lab.playing else None)(live_view)(lab, log_y)
     comparison_section(lab, log_y)
     sgd_step_section(lab)

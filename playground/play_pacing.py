@@ -2,22 +2,32 @@
 
 One student gets ten redraws a second. Each redraw is a Streamlit fragment run on the server, and one
 server process runs Python on one core at a time, so a whole class pressing Play together would ask for
-hundreds of runs a second and stall everything (bench/classroom.py with headless students showed it at a
-dozen players: a fragment run slower than the timer is cut short by the next tick, so none finishes). Instead the server shares a fixed budget of redraws a second among the players: each run
-still takes the same ~10 s of wall time, it just advances more epochs per redraw.
+hundreds of runs a second and leave no time for anything else. So Play may use only ``PLAY_CPU_SHARE`` of
+that core: the server measures what a redraw costs and spaces each player's redraws so that all of them
+together stay within the share. Each run still takes the same ~10 s of wall time; it just advances more
+epochs per redraw.
+
+The pace reaches a browser's timer only through a full run, so the server also holds back a timer tick that
+comes before the player's next redraw is due (``seconds_until_due``): the share holds even for a browser
+that still ticks ten times a second.
 """
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 BASE_TICK_SECONDS = 0.1  # ten redraws a second while few students play
-SERVER_TICKS_PER_SECOND = 30.0  # redraws a second the whole server spends on Play, shared among players
+PLAY_CPU_SHARE = 0.3  # at most this share of the server's Python core goes to Play redraws
+ASSUMED_REDRAW_SECONDS = 0.03  # CPU seconds per redraw until the server has measured some
+REDRAW_SMOOTHING = 0.2  # weight of the newest measurement in the running average
 REPACE_RATIO = 1.5  # change a player's pace only when it is this far off, so it does not flap
+WAIT_SLICE_SECONDS = 0.1  # a held-back tick looks for clicks this often
 
 
-def tick_seconds(players: int) -> float:
-    """Seconds between redraws for each of ``players`` students playing at once."""
-    return max(BASE_TICK_SECONDS, max(players, 1) / SERVER_TICKS_PER_SECOND)
+def tick_seconds(players: int, redraw_seconds: float = ASSUMED_REDRAW_SECONDS) -> float:
+    """Seconds between redraws for each of ``players`` students, when one redraw costs ``redraw_seconds`` of CPU."""
+    return max(BASE_TICK_SECONDS, max(players, 1) * redraw_seconds / PLAY_CPU_SHARE)
 
 
 def needs_new_pace(current: float, wanted: float) -> bool:
@@ -25,8 +35,25 @@ def needs_new_pace(current: float, wanted: float) -> bool:
     return max(current, wanted) >= REPACE_RATIO * min(current, wanted) * (1 - 1e-9)
 
 
+def seconds_until_due(last_redraw: float | None, tick: float, now: float) -> float:
+    """How long a redraw must wait so it comes ``tick`` seconds after the last one (0 for the first)."""
+    return 0.0 if last_redraw is None else max(0.0, last_redraw + tick - now)
+
+
+def hold_until_due(last_redraw: float | None, tick: float, between_slices: Callable[[], object], *,
+                   clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], object] = time.sleep) -> None:
+    """Sleep (no CPU) until a redraw is due, in short slices with ``between_slices()`` after each.
+
+    The page passes an element update there: that is where Streamlit lets a click (Pause, a slider) interrupt
+    the run, by raising, so a held-back tick never delays the student's own actions by more than a slice.
+    """
+    while (wait := seconds_until_due(last_redraw, tick, clock())) > 0:
+        sleep(min(wait, WAIT_SLICE_SECONDS))
+        between_slices()
+
+
 class PlayerBoard:
-    """The sessions playing right now, shared by every session of a server.
+    """The sessions playing right now and what a redraw costs, shared by every session of a server.
 
     A player checks in when it presses Play and on every redraw, and leaves when it stops. The window (longer
     than a run) only forgets players whose tab closed mid-run, and still counts players whose redraws are
@@ -35,6 +62,7 @@ class PlayerBoard:
 
     def __init__(self, window_seconds: float = 15.0) -> None:
         self.window_seconds = window_seconds
+        self.redraw_seconds = ASSUMED_REDRAW_SECONDS  # running average of the CPU seconds one redraw takes
         self._last_seen: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -51,3 +79,12 @@ class PlayerBoard:
         """Forget ``player`` (paused or finished)."""
         with self._lock:
             self._last_seen.pop(player, None)
+
+    def record_redraw(self, cpu_seconds: float) -> None:
+        """Fold one redraw's measured CPU time into the running average (a slower machine slows the pace)."""
+        with self._lock:
+            self.redraw_seconds += REDRAW_SMOOTHING * (cpu_seconds - self.redraw_seconds)
+
+    def pace(self, player: str, now: float) -> float:
+        """Check ``player`` in and return the seconds between its redraws that keep Play within its share."""
+        return tick_seconds(self.heartbeat(player, now), self.redraw_seconds)

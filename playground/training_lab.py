@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from dataclasses import dataclass
 
 import pandas as pd
@@ -126,6 +127,7 @@ class TrainingLab:
         self.runs: list[RunSummary] = []
         self.playing = False
         self.tick_seconds = BASE_TICK_SECONDS  # the pace Play redraws at (set by the page from the server's load)
+        self.last_tick: float | None = None  # time.monotonic() of Play's last advance (None: the next is due now)
         self._next_id = 1
         self.trainer = self._new_trainer()
 
@@ -147,6 +149,7 @@ class TrainingLab:
         if self.trainer.finished:
             self.trainer = self._new_trainer()
         self.playing = True
+        self.last_tick = None
 
     def pause(self) -> None:
         """Stop playing, keeping the run where it is."""
@@ -169,6 +172,7 @@ class TrainingLab:
         if not self.playing:
             return []
         records = self.trainer.step(epochs_per_tick(self.config.epochs, self.tick_seconds) if n is None else n)
+        self.last_tick = time.monotonic()
         if self.trainer.finished:
             self.playing = False
         return records
