@@ -22,6 +22,7 @@ def _import_heavy_libraries() -> None:
     import playground.training  # noqa: F401
 
     _rehearse_a_drawing()
+    _rehearse_a_training_step()
 
 
 def _rehearse_a_drawing() -> None:
@@ -47,6 +48,19 @@ def _rehearse_a_drawing() -> None:
     plots.probability_bars(probs, verdict.top, verdict.runner_up).to_json()
     dp.logits_table(logits, 1.0)
     dp.pixel_grid(form)
+
+
+def _rehearse_a_training_step() -> None:
+    """Take one SGD step of the Training lab. The first optimizer a process builds imports torch._dynamo
+    (about 1.5 s of CPU here, holding the GIL), which would otherwise stall every session on the server when
+    the first student opens the lab."""
+    from playground.training_lab import TrainingLab, live_frame
+
+    lab = TrainingLab()
+    lab.step()
+    frame = live_frame(lab, log_y=True)
+    frame.loss_figure.to_json()
+    frame.samples_figure.to_json()
 
 
 @st.cache_resource(show_spinner=False)
