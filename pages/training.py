@@ -8,7 +8,7 @@ import uuid
 import streamlit as st
 
 from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
-from playground.play_pacing import PlayerBoard, hold_until_due, needs_new_pace
+from playground.play_pacing import BASE_TICK_SECONDS, PlayerBoard, hold_until_due, needs_new_pace
 from playground.plots.training import comparison_figure, low_level_figure
 from playground.training import train_low_level
 from playground.training_lab import (EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LR_DEFAULT, LR_MAX, LR_MIN,
@@ -18,7 +18,8 @@ from playground.training_step import samples_frame, weights_frame
 from playground.urlstate import ParamSpec, boolean, bounded_int, format_boolean
 
 PAGE_ID = "training"
-LAB_KEY, PLAYER_KEY, FULL_RUN_KEY = "training_lab", "training_player_id", "training_full_run"
+LAB_KEY, PLAYER_KEY, TIMER_KEY = "training_lab", "training_player_id", "training_timer_seconds"
+FULL_RUN_KEY = "training_full_run"
 WIDGETS = {"lr": "tr_lr_exp", "epochs": "tr_epochs", "seed": "tr_seed", "norm": "tr_norm", "l2": "tr_l2"}
 SPECS = [
     ParamSpec("lr", math.log10(LR_DEFAULT), lambda text: math.log10(parse_learning_rate(text)),
@@ -45,17 +46,23 @@ def player_board() -> PlayerBoard:
     return PlayerBoard()
 
 
-def pace_play(lab: TrainingLab) -> bool:
-    """Share the server's redraw budget: update this session's Play pace; True if it changed a lot."""
+def pace_play(lab: TrainingLab, full_run: bool) -> bool:
+    """Share the server's Play budget: set this session's redraw interval; True when the browser's timer is far off.
+
+    The server's pace applies at once (held-back ticks enforce it, and each redraw advances epochs for the
+    interval). The browser's timer changes only in a full run, which costs more than the ticks it saves, so a
+    fragment run asks for one only when the timer is REPACE_RATIO off.
+    """
     player = st.session_state.setdefault(PLAYER_KEY, uuid.uuid4().hex)
     if not lab.playing:
         player_board().leave(player)
         return False
     wanted = player_board().pace(player, time.monotonic())
-    if not needs_new_pace(lab.tick_seconds, wanted):
-        return False
-    lab.tick_seconds = wanted
-    return True
+    if full_run:
+        st.session_state[TIMER_KEY] = wanted  # this run re-arms the fragment's timer at ``wanted``
+    timer = st.session_state.get(TIMER_KEY, BASE_TICK_SECONDS)
+    lab.tick_seconds = max(wanted, timer)  # redraws come no faster than the server or the timer allows
+    return needs_new_pace(timer, wanted)
 
 
 def set_preset(lr: float) -> None:
@@ -105,7 +112,7 @@ def controls_section(lab: TrainingLab) -> None:
 
 def live_view(lab: TrainingLab, log_y: bool) -> None:
     """Advance a few epochs if playing, then draw the counter, verdict, loss curve and per-sample view."""
-    if pace_play(lab):
+    if pace_play(lab, full_run=False):
         st.rerun()  # a full run re-arms the fragment's timer at the new pace
     slot = st.empty()  # always drawn, so the elements below keep their places in full and fragment runs
     timer_tick = lab.playing and not st.session_state.pop(FULL_RUN_KEY, False)
@@ -202,7 +209,7 @@ def main() -> None:
     lab = get_lab()
     lab.configure(config)
     controls_section(lab)
-    pace_play(lab)
+    pace_play(lab, full_run=True)
     st.session_state[FULL_RUN_KEY] = True  # live_view draws at once in a full run; only timer ticks wait
     st.fragment(run_every=lab.tick_seconds if lab.playing else None)(live_view)(lab, log_y)
     comparison_section(lab, log_y)

@@ -7,9 +7,9 @@ that core: the server measures what a redraw costs and spaces each player's redr
 together stay within the share. Each run still takes the same ~10 s of wall time; it just advances more
 epochs per redraw.
 
-The pace reaches a browser's timer only through a full run, so the server also holds back a timer tick that
-comes before the player's next redraw is due (``seconds_until_due``): the share holds even for a browser
-that still ticks ten times a second.
+The server holds back a timer tick that comes before the player's next redraw is due (``seconds_until_due``),
+so the share holds whatever the browser's timer does. That timer can only be re-armed by a full run of the
+page, which costs more CPU than many held ticks, so it follows the pace only when far off (``REPACE_RATIO``).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ BASE_TICK_SECONDS = 0.1  # ten redraws a second while few students play
 PLAY_CPU_SHARE = 0.3  # at most this share of the server's Python core goes to Play redraws
 ASSUMED_REDRAW_SECONDS = 0.03  # CPU seconds per redraw until the server has measured some
 REDRAW_SMOOTHING = 0.2  # weight of the newest measurement in the running average
-REPACE_RATIO = 1.5  # change a player's pace only when it is this far off, so it does not flap
+REPACE_RATIO = 3.0  # re-arm a browser's timer (a full run) only when it is this far off the server's pace
 WAIT_SLICE_SECONDS = 0.1  # a held-back tick looks for clicks this often
 
 
