@@ -114,10 +114,7 @@ def live_view(lab: TrainingLab, log_y: bool) -> None:
     """Advance a few epochs if playing, then draw the counter, verdict, loss curve and per-sample view."""
     if pace_play(lab, full_run=False):
         st.rerun()  # a full run re-arms the fragment's timer at the new pace
-    slot = st.empty()  # always drawn, so the elements below keep their places in full and fragment runs
     timer_tick = lab.playing and not st.session_state.pop(FULL_RUN_KEY, False)
-    if timer_tick:  # the browser may still tick faster than this session's pace: hold the tick until due
-        hold_until_due(lab.last_tick, lab.tick_seconds, slot.empty)
     started = time.thread_time()
     frame = live_frame(lab, log_y)
     metrics = st.columns(4)
@@ -130,10 +127,13 @@ def live_view(lab: TrainingLab, log_y: bool) -> None:
     curve, samples = st.columns(2)
     curve.plotly_chart(frame.loss_figure, key="tr_loss_curve")
     samples.plotly_chart(frame.samples_figure, key="tr_samples")
+    slot = st.empty()  # drawn in every run, so the live view's layout is the same in full and fragment runs
     if timer_tick:
         player_board().record_redraw(time.thread_time() - started)
     if frame.stopped_playing:
         st.rerun()  # run finished: refresh the comparison and stop the timer
+    if timer_tick:  # the browser may tick faster than this session's pace: hold this run until the next redraw is due
+        hold_until_due(lab.last_tick, lab.tick_seconds, slot.empty)  # after drawing, so nothing shows as stale
 
 
 def comparison_section(lab: TrainingLab, log_y: bool) -> None:

@@ -7,8 +7,9 @@ that core: the server measures what a redraw costs and spaces each player's redr
 together stay within the share. Each run still takes the same ~10 s of wall time; it just advances more
 epochs per redraw.
 
-The server holds back a timer tick that comes before the player's next redraw is due (``seconds_until_due``),
-so the share holds whatever the browser's timer does. That timer can only be re-armed by a full run of the
+After each redraw the server holds that run until the player's next redraw is due (``seconds_until_due``);
+timer ticks that arrive meanwhile merge into one, so the share holds whatever the browser's timer does.
+(Holding after drawing, not before, keeps the live view from fading as stale while it waits.) That timer can only be re-armed by a full run of the
 page, which costs more CPU than many held ticks, so it follows the pace only when far off (``REPACE_RATIO``).
 """
 from __future__ import annotations

@@ -29,6 +29,7 @@ EPOCHS_DEFAULT, EPOCHS_MAX = 20, 5000
 L2_STRENGTH = 0.01
 MAX_RUNS = 8
 TICKS_PER_RUN = 100
+MAX_EPOCHS_PER_TICK = 100  # ~30 ms of SGD on this machine: a redraw's work stays small however slow the pace
 
 
 def parse_learning_rate(value: object) -> float:
@@ -113,10 +114,14 @@ def lab_data(standardized: bool) -> CourseData:
 def epochs_per_tick(epochs: int, tick_seconds: float = BASE_TICK_SECONDS) -> int:
     """Epochs to advance per Play tick, so any budget plays in about ``TICKS_PER_RUN`` base ticks of wall time.
 
-    Slower ticks (many students playing, see ``playground.play_pacing``) advance proportionally more epochs.
+    Slower ticks (many students playing, see ``playground.play_pacing``) advance proportionally more epochs, up
+    to MAX_EPOCHS_PER_TICK. The cap matters when a class plays long runs: the pace is set from what a redraw
+    costs, training included, so without it a slower pace would mean dearer redraws and a slower pace again.
+    Such runs then take longer than usual, which is the honest price of sharing one core.
     """
     share = epochs * tick_seconds / (TICKS_PER_RUN * BASE_TICK_SECONDS)
-    return max(1, math.ceil(round(share, 9)))  # round: 300 epochs at 0.1 s must give 3, not 3.0000000000000004
+    wanted = math.ceil(round(share, 9))  # round: 300 epochs at 0.1 s must give 3, not 3.0000000000000004
+    return max(1, min(wanted, MAX_EPOCHS_PER_TICK))
 
 
 class TrainingLab:

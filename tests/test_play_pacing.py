@@ -7,7 +7,7 @@ import pytest
 
 from playground.play_pacing import (ASSUMED_REDRAW_SECONDS, BASE_TICK_SECONDS, PLAY_CPU_SHARE, PlayerBoard,
                                     hold_until_due, needs_new_pace, seconds_until_due, tick_seconds)
-from playground.training_lab import TICKS_PER_RUN, TrainingLab, epochs_per_tick
+from playground.training_lab import EPOCHS_MAX, MAX_EPOCHS_PER_TICK, TICKS_PER_RUN, TrainingLab, epochs_per_tick
 
 
 def test_one_player_gets_ten_redraws_a_second_and_a_class_shares_the_budget():
@@ -52,12 +52,31 @@ def test_board_averages_the_measured_cost_of_a_redraw():
 
 
 def test_a_run_takes_the_same_wall_time_at_any_pace():
-    for epochs in (100, 300, 5000):
-        for players in (1, 30):
-            tick = tick_seconds(players)
-            ticks_needed = -(-epochs // epochs_per_tick(epochs, tick))
-            wall = ticks_needed * tick
-            assert abs(wall - TICKS_PER_RUN * BASE_TICK_SECONDS) <= tick, (epochs, players, wall)
+    for epochs, players in ((100, 1), (100, 30), (300, 1), (300, 30), (EPOCHS_MAX, 1)):
+        tick = tick_seconds(players)
+        ticks_needed = -(-epochs // epochs_per_tick(epochs, tick))
+        wall = ticks_needed * tick
+        assert abs(wall - TICKS_PER_RUN * BASE_TICK_SECONDS) <= tick, (epochs, players, wall)
+
+
+def test_a_class_playing_the_longest_runs_trains_at_most_the_cap_per_redraw():
+    tick = tick_seconds(30)
+    assert epochs_per_tick(EPOCHS_MAX, tick) == MAX_EPOCHS_PER_TICK
+    assert EPOCHS_MAX / MAX_EPOCHS_PER_TICK * tick > TICKS_PER_RUN * BASE_TICK_SECONDS  # so such runs take longer
+
+
+def test_the_pace_settles_when_a_redraw_costs_more_the_more_epochs_it_trains():
+    """The board measures whole redraws, training included; a slower pace trains more per redraw. The cap
+    keeps that loop from running away (a class of 13 playing 5000-epoch runs once drove it to 2 s a redraw)."""
+    draw_seconds, epoch_seconds = 0.03, 0.0003  # about this machine: a redraw's charts, and one SGD epoch
+    for players in (1, 13, 30):
+        tick = BASE_TICK_SECONDS
+        for _ in range(200):
+            tick = tick_seconds(players, draw_seconds + epoch_seconds * epochs_per_tick(EPOCHS_MAX, tick))
+        worst = tick_seconds(players, draw_seconds + epoch_seconds * MAX_EPOCHS_PER_TICK)
+        assert tick <= worst + 1e-9
+        assert tick_seconds(players, draw_seconds + epoch_seconds * epochs_per_tick(EPOCHS_MAX, tick)) == \
+            pytest.approx(tick)  # a fixed point: the pace no longer moves
 
 
 def test_the_browser_timer_is_re_armed_only_when_far_off():
