@@ -49,8 +49,8 @@ def player_board() -> PlayerBoard:
 def pace_play(lab: TrainingLab, full_run: bool) -> bool:
     """Share the server's Play budget: set this session's redraw interval; True when the browser's timer is far off.
 
-    The server's pace applies at once (held-back ticks enforce it, and each redraw advances epochs for the
-    interval). The browser's timer changes only in a full run, which costs more than the ticks it saves, so a
+    The server's pace applies at once (each redraw holds its run until the next is due, and advances epochs
+    for the interval). The browser's timer changes only in a full run, which costs more than the ticks it saves, so a
     fragment run asks for one only when the timer is REPACE_RATIO off.
     """
     player = st.session_state.setdefault(PLAYER_KEY, uuid.uuid4().hex)

@@ -4,13 +4,14 @@ One student gets ten redraws a second. Each redraw is a Streamlit fragment run o
 server process runs Python on one core at a time, so a whole class pressing Play together would ask for
 hundreds of runs a second and leave no time for anything else. So Play may use only ``PLAY_CPU_SHARE`` of
 that core: the server measures what a redraw costs and spaces each player's redraws so that all of them
-together stay within the share. Each run still takes the same ~10 s of wall time; it just advances more
-epochs per redraw.
+together stay within the share. A run still takes about 10 s of wall time; it just advances more epochs per
+redraw (up to ``training_lab.MAX_EPOCHS_PER_TICK``).
 
 After each redraw the server holds that run until the player's next redraw is due (``seconds_until_due``);
-timer ticks that arrive meanwhile merge into one, so the share holds whatever the browser's timer does.
-(Holding after drawing, not before, keeps the live view from fading as stale while it waits.) That timer can only be re-armed by a full run of the
-page, which costs more CPU than many held ticks, so it follows the pace only when far off (``REPACE_RATIO``).
+timer ticks arriving meanwhile merge into one, so the share holds whatever the browser's timer does.
+Holding after drawing, not before, keeps the live view from fading as stale while it waits. The browser's
+timer can only be re-armed by a full run of the page, which costs more CPU than many held ticks, so it
+follows the pace only when far off (``REPACE_RATIO``).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ PLAY_CPU_SHARE = 0.3  # at most this share of the server's Python core goes to P
 ASSUMED_REDRAW_SECONDS = 0.03  # CPU seconds per redraw until the server has measured some
 REDRAW_SMOOTHING = 0.2  # weight of the newest measurement in the running average
 REPACE_RATIO = 3.0  # re-arm a browser's timer (a full run) only when it is this far off the server's pace
-WAIT_SLICE_SECONDS = 0.1  # a held-back tick looks for clicks this often
+WAIT_SLICE_SECONDS = 0.1  # a held run looks for clicks this often
 
 
 def tick_seconds(players: int, redraw_seconds: float = ASSUMED_REDRAW_SECONDS) -> float:
@@ -46,7 +47,7 @@ def hold_until_due(last_redraw: float | None, tick: float, between_slices: Calla
     """Sleep (no CPU) until a redraw is due, in short slices with ``between_slices()`` after each.
 
     The page passes an element update there: that is where Streamlit lets a click (Pause, a slider) interrupt
-    the run, by raising, so a held-back tick never delays the student's own actions by more than a slice.
+    the run, by raising, so holding never delays the student's own actions by more than a slice.
     """
     while (wait := seconds_until_due(last_redraw, tick, clock())) > 0:
         sleep(min(wait, WAIT_SLICE_SECONDS))
