@@ -425,7 +425,7 @@ async def headless_explorer(tab: StreamlitTab, result: HeadlessResult) -> None:
 async def headless_training(tab: StreamlitTab, result: HeadlessResult) -> None:
     """Press Play, keep the run_every fragment's timer going ~1.5 s, press Pause."""
     async def play() -> None:
-        await tab.click(PLAY_KEY)
+        await tab.click(PLAY_KEY, settle=False)  # as in the browser: the epochs showing is the answer
         await tab.wait_for_metric("Epoch", lambda value: not value.startswith("0 /"))
 
     await headless_timed(result, "training: Play → first epochs", play)

@@ -218,11 +218,12 @@ class StreamlitTab:
         """Set a JSON-valued widget (a custom component's state) and wait until the rerun is done."""
         await self._set(name, lambda wid: WidgetState(id=wid, json_value=json.dumps(value)))
 
-    async def click(self, name: str) -> None:
-        """Click a button (a one-off trigger) and wait until the rerun is done."""
+    async def click(self, name: str, settle: bool = True) -> None:
+        """Click a button (a one-off trigger) and wait until the rerun is done (``settle=False``: only send it,
+        for a click whose effect is awaited otherwise, e.g. Play, whose timer keeps the session busy)."""
         widget = self.widget(name)
         await self._request(triggers=[WidgetState(id=widget.widget_id, trigger_value=True)],
-                            fragment_id=widget.fragment_id)
+                            fragment_id=widget.fragment_id, settle=settle)
 
     async def _set(self, name: str, state: Callable[[str], WidgetState]) -> None:
         widget = self.widget(name)
@@ -250,7 +251,8 @@ class StreamlitTab:
                 pass
         self._check_open()
 
-    async def _request(self, *, page_name: str = "", triggers: list[WidgetState] = (), fragment_id: str = "") -> None:
+    async def _request(self, *, page_name: str = "", triggers: list[WidgetState] = (), fragment_id: str = "",
+                       settle: bool = True) -> None:
         """Request a run (of ``fragment_id``, or the whole page) and wait as the browser does: a run that
         covers the request has started since, and the session reports no script running, twice.
 
@@ -264,7 +266,7 @@ class StreamlitTab:
             return any(not ids or fragment_id in ids for ids in self._started_runs[first_new_run:])
 
         await self._send(self._client_state(page_name=page_name, triggers=triggers, fragment_id=fragment_id))
-        while True:
+        while settle:
             await self._wait_until(lambda: covered() and not self._running,
                                    lambda: f"no {'fragment' if fragment_id else 'full'} run done "
                                            f"(started: {covered()}, running: {self._running})")

@@ -24,7 +24,7 @@ async def play_one_run(url: str) -> StreamlitTab:
     """Open the lab, press Play, and wait until the run's last epoch is shown and the timer has stopped."""
     tab = StreamlitTab(url, timeout=WAIT_SECONDS)
     await tab.open("training")
-    await tab.click("tr_play")
+    await tab.click("tr_play", settle=False)  # the timer keeps the session busy; the epochs are the answer
     await tab.wait_for_metric("Epoch", lambda value: value == f"{EPOCHS_DEFAULT} / {EPOCHS_DEFAULT}")
     for _ in range(100):  # the run's last redraw asks for a full run, which stops the timer
         if not tab.auto_rerunning:
