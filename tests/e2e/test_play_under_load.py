@@ -7,14 +7,10 @@ slow them (the pace it sends, and the ticks it holds back) so that no run starve
 from __future__ import annotations
 
 import asyncio
-import sys
+from concurrent.futures import ThreadPoolExecutor
 
-from tests.e2e.server import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "bench"))
-from streamlit_client import StreamlitTab  # noqa: E402
-
-from playground.training_lab import EPOCHS_DEFAULT, TICKS_PER_RUN  # noqa: E402
+from bench.streamlit_client import StreamlitTab
+from playground.training_lab import EPOCHS_DEFAULT, TICKS_PER_RUN
 
 PLAYERS = 12
 WAIT_SECONDS = 120.0  # a run takes ~10 s at any pace; this only bounds a hung test
@@ -40,7 +36,8 @@ async def a_class_plays(url: str) -> list[StreamlitTab]:
 
 
 def test_a_class_pressing_play_together_all_finish_at_a_shared_pace(fresh_app_url):
-    tabs = asyncio.run(a_class_plays(fresh_app_url))
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own: Playwright's sync API keeps one running here
+        tabs = thread.submit(asyncio.run, a_class_plays(fresh_app_url)).result()
     for tab in tabs:
         assert tab.exceptions == []
         assert not tab.auto_rerunning, "the Play timer still runs after the run finished"
