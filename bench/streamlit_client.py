@@ -254,7 +254,8 @@ class StreamlitTab:
     async def _request(self, *, page_name: str = "", triggers: list[WidgetState] = (), fragment_id: str = "",
                        settle: bool = True) -> None:
         """Request a run (of ``fragment_id``, or the whole page) and wait as the browser does: a run that
-        covers the request has started since, and the session reports no script running, twice.
+        covers the request has started since, and the session reports no script running, twice
+        (``settle=False``: send the request and return; the caller waits for the effect it expects).
 
         Not "until FINISHED_SUCCESSFULLY": under load the server can cut a full run short when queued
         run_every fragment reruns overtake it (FINISHED_EARLY_FOR_RERUN, then only fragment runs); the
