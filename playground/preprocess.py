@@ -50,10 +50,11 @@ def _validated(image: np.ndarray) -> np.ndarray:
 
 
 def _border_mean(values: np.ndarray) -> float:
-    """Mean of the outermost pixels: what the background looks like."""
-    total = int(values[0].sum(dtype=np.int64)) + int(values[-1].sum(dtype=np.int64))
-    total += int(values[1:-1, 0].sum(dtype=np.int64)) + int(values[1:-1, -1].sum(dtype=np.int64))
-    return total / (2 * values.shape[1] + 2 * (values.shape[0] - 2))
+    """Mean of the outermost pixels: what the background looks like (both sides are at least MIN_SIDE)."""
+    height, width = values.shape
+    first_and_last_rows = int(values[:: height - 1].sum(dtype=np.int64))
+    first_and_last_columns = int(values[1:-1, :: width - 1].sum(dtype=np.int64))
+    return (first_and_last_rows + first_and_last_columns) / (2 * width + 2 * (height - 2))
 
 
 def _has_transparency(rgba: np.ndarray) -> bool:
@@ -68,12 +69,12 @@ def _ink_u8(image: np.ndarray) -> np.ndarray:
     if channels == 1:
         ink = pixels[:, :, 0]
     else:
-        alpha = pixels[:, :, 3] if channels == 4 else None
-        if alpha is not None and _border_mean(alpha) < 128:  # transparent background: ink lives in alpha
-            return np.ascontiguousarray(alpha)
         pixels = np.ascontiguousarray(pixels)
+        transparent = channels == 4 and _has_transparency(pixels)  # an opaque canvas skips both alpha steps
+        if transparent and _border_mean(pixels[:, :, 3]) < 128:  # transparent background: ink lives in alpha
+            return np.ascontiguousarray(pixels[:, :, 3])
         ink = np.asarray(Image.fromarray(pixels).convert("L"))  # ITU-R 601 luma, ignores alpha
-        if alpha is not None and _has_transparency(pixels):  # composite over black
+        if transparent:  # composite over black
             ink = ((ink.astype(np.uint16) * pixels[:, :, 3]) // 255).astype(np.uint8)
     if _border_mean(ink) > 127:  # dark ink on a light background
         ink = 255 - ink
