@@ -64,6 +64,7 @@ class DigitCNN(nn.Module):
         self.hidden = nn.Linear(c3 * 3 * 3, hidden) if hidden else nn.Identity()
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(hidden or c3 * 3 * 3, 10)
+        self.folded = False  # set by fold_for_inference
 
     @property
     def SUMMARY(self) -> str:  # noqa: N802 - same name as SoftmaxRegression.SUMMARY, which the cards use
@@ -74,29 +75,42 @@ class DigitCNN(nn.Module):
                 f"Dropout 0.3 → Linear({head_in} → 10)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.folded:
+            return self._folded_forward(x)
         x = (x.reshape(x.shape[0], 1, 28, 28) - MNIST_MEAN) / MNIST_STD
-        features = self._folded_features(x) if self.folded else self.features(x)
-        hidden = F.relu(self.hidden(features.flatten(1))) if self.hidden_size else features.flatten(1)
+        features = self.features(x).flatten(1)
+        hidden = F.relu(self.hidden(features)) if self.hidden_size else features
         return self.head(self.dropout(hidden))
 
-    @property
-    def folded(self) -> bool:
-        """True once ``fuse_batchnorm`` has folded every BatchNorm into its conv."""
-        return all(isinstance(block[1], nn.Identity) for block in self.features)
-
-    def _folded_features(self, x: torch.Tensor) -> torch.Tensor:
-        """The conv stack without module dispatch: conv, pool, then ReLU (equal to ReLU-then-pool, on 4× fewer values)."""
-        for block in self.features:
+    def _folded_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Inference after ``fold_for_inference``, as plain functional calls: a drawing is read on its own, so
+        per-call overhead is much of the cost. Pool before ReLU (equal, on 4× fewer values); no dropout."""
+        x = F.pad(x.reshape(x.shape[0], 1, 28, 28), (1, 1, 1, 1), value=MNIST_MEAN)  # the mean normalises to 0
+        for index, block in enumerate(self.features):
             conv = block[0]
-            x = F.relu_(F.max_pool2d(F.conv2d(x, conv.weight, conv.bias, padding=1), 2))
-        return x
+            x = F.relu_(F.max_pool2d(F.conv2d(x, conv.weight, conv.bias, padding=0 if index == 0 else 1), 2))
+        x = x.flatten(1)
+        if self.hidden_size:
+            x = F.relu_(F.linear(x, self.hidden.weight, self.hidden.bias))
+        return F.linear(x, self.head.weight, self.head.bias)
 
-    def fuse_batchnorm(self) -> "DigitCNN":
-        """Fold each eval-mode BatchNorm into its conv and store channels-last (same outputs, ~30% faster); returns self."""
+    def fold_for_inference(self) -> "DigitCNN":
+        """Fold each BatchNorm into its conv and the input normalisation into the first conv, stored channels-last.
+
+        The logits stay the same (to float rounding) and a drawing is read about 1.5× faster; the model is then
+        for inference only (eval mode, no dropout). Returns self; a second call changes nothing.
+        """
+        if self.folded:
+            return self
+        self.eval()
         for block in self.features:
-            if isinstance(block[1], nn.BatchNorm2d):
-                block[0] = fuse_conv_bn_eval(block[0].eval(), block[1].eval())
-                block[1] = nn.Identity()
+            block[0] = fuse_conv_bn_eval(block[0], block[1])
+            block[1] = nn.Identity()
+        first = self.features[0][0]
+        with torch.no_grad():  # conv((x − mean) / std) = conv'(x), with x padded by the mean where it was padded by 0
+            first.bias -= first.weight.sum(dim=(1, 2, 3)) * (MNIST_MEAN / MNIST_STD)
+            first.weight /= MNIST_STD
+        self.folded = True
         return self.to(memory_format=torch.channels_last)
 
 
@@ -104,7 +118,7 @@ MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": D
 
 
 def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
-    """Load the shipped weights for "cnn" or "linear" safely (weights_only); eval mode, BN folded, frozen."""
+    """Load the shipped weights for "cnn" or "linear" safely (weights_only); eval mode, folded for inference, frozen."""
     check_kind(kind)
     path = weights_path(kind, models_dir)
     if not path.exists():
@@ -120,7 +134,7 @@ def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
         ) from None
     model.eval()
     if isinstance(model, DigitCNN):
-        model.fuse_batchnorm()
+        model.fold_for_inference()
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     return model

@@ -249,7 +249,7 @@ def test_folding_keeps_the_logits_of_a_cnn_with_a_hidden_layer():
     model.eval()
     forms = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
     before = logits_for_forms(forms, model)
-    model.fuse_batchnorm()
+    model.fold_for_inference()
     assert model.folded and "Linear(288 → 24)" in model.SUMMARY
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
 
