@@ -252,6 +252,8 @@ def test_folding_keeps_the_logits_of_a_cnn_with_a_hidden_layer():
     model.fold_for_inference()
     assert model.folded and "Linear(288 → 24)" in model.SUMMARY
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
+    model.fold_for_inference()  # a second fold must not scale the first conv again
+    np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
 
 
 def test_a_finer_trace_redraws_the_same_digit(mnist_test):
