@@ -7,7 +7,7 @@ import streamlit as st
 
 
 def _import_heavy_libraries() -> None:
-    """Import, in the order the pages need them: the explorer's pandas and plotly first, torch last."""
+    """Import, in the order the pages need them: the explorer's pandas first, then plotly, torch last."""
     import playground  # noqa: F401 - first: it picks MKL's instruction set, which must precede any torch op
     import pandas  # noqa: F401
     import plotly.graph_objects as go

@@ -1,13 +1,11 @@
 """Unit tests of ``playground.softmax`` (checked against torch) and its Plotly figures."""
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 import torch
 import torch.nn.functional as F
@@ -17,8 +15,10 @@ from hypothesis.extra import numpy as hnp
 
 from playground import softmax as sm
 from playground.plots.softmax import (
-    SOFTMAX_COLOR, TARGET_COLOR, gradient_bars, probability_bars, temperature_sweep,
+    SIGMOID_COLOR, SOFTMAX_COLOR, TARGET_COLOR, gradient_bars, probability_bars, temperature_sweep,
 )
+from playground.plots.svg import MAX_LABELLED_BARS, Series, bar_chart
+from tests.chart_marks import read_chart
 
 TOL = 1e-12
 logit_vectors = hnp.arrays(
@@ -327,41 +327,70 @@ def test_as_text_formats_columns_and_blanks_missing_values():
 
 # --- figures ---------------------------------------------------------------------------------
 
-def _roundtrip(fig: go.Figure) -> dict:
-    """The figure as the browser receives it."""
-    return json.loads(fig.to_json())
-
-
 def test_probability_bars_show_both_series_and_their_sums():
     z = np.array([1.0, 2.0, 3.0])
-    fig = probability_bars(["a", "b", "c"], sm.softmax(z), sm.sigmoid(z))
-    assert isinstance(fig, go.Figure) and fig.layout.barmode == "group"
-    soft, sig = fig.data
-    np.testing.assert_allclose(soft.y, torch.softmax(_t(z), 0).numpy(), atol=TOL)
-    np.testing.assert_allclose(sig.y, torch.sigmoid(_t(z)).numpy(), atol=TOL)
-    assert list(soft.x) == ["a", "b", "c"] and soft.marker.color == SOFTMAX_COLOR
-    assert "sum = 1.0000" in soft.name
-    assert f"sum = {torch.sigmoid(_t(z)).sum().item():.4f}" in sig.name
-    assert _roundtrip(fig)["data"][0]["texttemplate"] == "%{y:.4f}"
+    chart = read_chart(probability_bars(["a", "b", "c"], sm.softmax(z), sm.sigmoid(z)))
+    (soft_name, (soft_x, soft_y)), (sig_name, (sig_x, sig_y)) = chart.series().items()
+    np.testing.assert_allclose(soft_y, torch.softmax(_t(z), 0).numpy(), atol=TOL)
+    np.testing.assert_allclose(sig_y, torch.sigmoid(_t(z)).numpy(), atol=TOL)
+    assert soft_x == sig_x == ["a", "b", "c"]
+    assert [bar["fill"] for bar in chart.bars] == [SOFTMAX_COLOR] * 3 + [SIGMOID_COLOR] * 3
+    assert "sum = 1.0000" in soft_name
+    assert f"sum = {torch.sigmoid(_t(z)).sum().item():.4f}" in sig_name
+    assert chart.texts["sp-value"] == ["0.0900", "0.2447", "0.6652", "0.7311", "0.8808", "0.9526"]
+    assert chart.texts["sp-category"] == ["a", "b", "c"]
+
+
+def test_probability_bar_heights_are_proportional_to_the_probabilities():
+    z = np.array([0.0, 1.0, 4.0])
+    chart = read_chart(probability_bars(["a", "b", "c"], sm.softmax(z), sm.sigmoid(z)))
+    heights = np.array([float(bar["height"]) for bar in chart.bars])
+    values = np.array([float(bar["data-value"]) for bar in chart.bars])
+    np.testing.assert_allclose(heights / heights.max(), values / values.max(), atol=0.01)  # pixels to 0.1 px
 
 
 def test_temperature_sweep_has_one_line_per_class_and_marks_t():
     z = np.array([1.0, 2.0, 3.0])
-    fig = temperature_sweep(z, ["a", "b", "c"], 0.5)
-    assert [trace.name for trace in fig.data] == ["a", "b", "c"]
-    middle = len(fig.data[0].x) // 2
-    assert fig.data[0].x[middle] == pytest.approx(1.0)
-    np.testing.assert_allclose([trace.y[middle] for trace in fig.data], sm.softmax(z), atol=1e-12)
-    assert fig.layout.xaxis.type == "log"
-    assert fig.layout.shapes[0].x0 == 0.5
+    chart = read_chart(temperature_sweep(z, ["a", "b", "c"], 0.5))
+    assert list(chart.lines) == ["a", "b", "c"]
+    points = chart.lines["a"]
+    middle = len(points) // 2
+    assert points[middle, 0] == pytest.approx(0.5)  # T = 1 sits mid-way between 0.05 and 20 on a log axis
+    np.testing.assert_allclose([chart.lines[name][middle, 1] for name in "abc"], sm.softmax(z), atol=1e-3)
+    np.testing.assert_allclose(points[-1, 1], sm.softmax(z / 20.0)[0], atol=1e-3)
+    assert chart.markers == [0.5]
 
 
 def test_gradient_bars_highlight_the_true_class():
     grad = sm.cross_entropy_gradient([1.0, 2.0, 3.0], 1)
-    fig = gradient_bars(["a", "b", "c"], grad, 1)
-    np.testing.assert_allclose(fig.data[0].y, grad)
-    assert list(fig.data[0].marker.color).index(TARGET_COLOR) == 1
-    assert list(fig.data[0].marker.color).count(TARGET_COLOR) == 1
+    chart = read_chart(gradient_bars(["a", "b", "c"], grad, 1))
+    np.testing.assert_allclose(chart.series()["p − y"][1], grad, atol=TOL)
+    fills = [bar["fill"] for bar in chart.bars]
+    assert fills.index(TARGET_COLOR) == 1 and fills.count(TARGET_COLOR) == 1
+
+
+def test_chart_text_cannot_inject_markup_and_stays_on_one_line():
+    name = '<img src=x onerror="alert(1)">\n\nnext'
+    html = probability_bars([name, "b"], [0.5, 0.5], [0.5, 0.5])
+    assert "<img" not in html and "\n" not in html
+    chart = read_chart(html)
+    assert chart.series()[next(iter(chart.series()))][0][0] == '<img src=x onerror="alert(1)"> next'
+
+
+def test_crowded_bars_move_their_values_to_the_hover_titles():
+    names = [str(i) for i in range(MAX_LABELLED_BARS + 1)]
+    chart = read_chart(bar_chart(names, [Series("p", np.full(len(names), 0.1), "#000")], y_range=(0, 1),
+                                 y_ticks=(0, 1), y_label="p", aria_label="p"))
+    assert "sp-value" not in chart.texts and len(chart.bars) == len(names)
+    assert "<title>0 · p: 0.1000</title>" in bar_chart(names, [Series("p", np.full(len(names), 0.1), "#000")],
+                                                        y_range=(0, 1), y_ticks=(0, 1), y_label="p", aria_label="p")
+
+
+@pytest.mark.parametrize("values", [[0.1, float("nan")], [0.1], [0.1, 0.2, 0.3]])
+def test_bar_chart_refuses_values_it_cannot_draw(values):
+    with pytest.raises(ValueError, match="one finite value per category"):
+        bar_chart(["a", "b"], [Series("p", values, "#000")], y_range=(0, 1), y_ticks=(0, 1), y_label="p",
+                  aria_label="p")
 
 
 def test_torch_if_loaded_gives_torch_once_the_background_import_finishes():

@@ -1,8 +1,6 @@
 """AppTest of the Softmax explorer through the real navigation frame (``app.py``)."""
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
 from playground import softmax as sm
+from tests.chart_marks import ChartMarks, read_charts
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COURSE = np.array([1.0, 2.0, 3.0])
@@ -28,24 +27,17 @@ def explorer(query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
-def _decode(values) -> np.ndarray:
-    """Plotly sends numeric arrays as base64 ``bdata``; turn them back into numbers."""
-    if isinstance(values, dict) and "bdata" in values:
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values, dtype=float)
-
-
-def chart(at: AppTest, key: str) -> dict:
-    """The Plotly spec of the chart whose key is ``key``."""
-    matches = [el for el in at.get("plotly_chart") if el.proto.id.endswith(f"-{key}")]
-    assert len(matches) == 1, f"expected one chart {key!r}"
-    return json.loads(matches[0].proto.spec)
+def chart(at: AppTest, chart_id: str) -> ChartMarks:
+    """The SVG chart ``chart_id`` as the page drew it."""
+    charts = [c for element in at.markdown for c in read_charts(element.value) if c.chart_id == chart_id]
+    assert len(charts) == 1, f"expected one chart {chart_id!r}, found {len(charts)}"
+    return charts[0]
 
 
 def bars(at: AppTest) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Class names, softmax bars and sigmoid bars of the main chart."""
-    soft, sig = chart(at, "softmax_bars")["data"]
-    return list(soft["x"]), _decode(soft["y"]), _decode(sig["y"])
+    (names, soft), (_, sig) = chart(at, "softmax_bars").series().values()
+    return names, soft, sig
 
 
 def steps_p_column(at: AppTest) -> list[str]:
@@ -92,7 +84,7 @@ def test_loss_panel_matches_torch_for_the_default_true_class():
     expected = F.cross_entropy(torch.tensor(COURSE[None]), torch.tensor([0])).item()
     assert metric(at, "−log p_y (NumPy, via log-softmax)") == f"{expected:.6f}"
     assert metric(at, "F.cross_entropy (PyTorch)") == f"{expected:.6f}"
-    gradient = _decode(chart(at, "softmax_gradient")["data"][0]["y"])
+    gradient = chart(at, "softmax_gradient").series()["p − y"][1]
     np.testing.assert_allclose(gradient, torch_softmax(COURSE) - np.eye(3)[0], atol=1e-12)
 
 
@@ -159,6 +151,8 @@ def test_temperature_reshapes_bars_but_keeps_the_argmax():
         np.testing.assert_allclose(soft, torch_softmax(COURSE / temperature), atol=1e-12)
         assert metric(at, "argmax") == "class 2"
         tops[temperature] = soft.max()
+        sweep = chart(at, "softmax_sweep")
+        assert sweep.markers == [temperature] and list(sweep.lines) == ["class 0", "class 1", "class 2"]
     assert tops[0.1] > tops[1.0] > tops[10.0]
 
 

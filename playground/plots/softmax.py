@@ -1,8 +1,7 @@
-"""Plotly figures for the Softmax explorer: data in, ``go.Figure`` out, no Streamlit.
+"""Charts for the Softmax explorer, as inline SVG (``playground.plots.svg``): data in, HTML out, no Streamlit.
 
-Each figure is built from one dict in a single ``go.Figure(...)`` call: Plotly validates it once,
-which is several times faster than ``add_trace``/``update_layout`` step by step (every rerun
-of the page rebuilds its figures).
+The explorer redraws all three charts on every edit, so they are drawn on the server as a few kilobytes
+of SVG rather than as Plotly figures (see ``playground.plots.svg`` for why).
 """
 from __future__ import annotations
 
@@ -10,8 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-import plotly.graph_objects as go
 
+from playground.plots.svg import LINE_PALETTE, Series, bar_chart, line_chart
 from playground.softmax import TEMPERATURE_OPTIONS, softmax
 
 SOFTMAX_COLOR = "#4f46e5"
@@ -19,63 +18,43 @@ SIGMOID_COLOR = "#f59e0b"
 TARGET_COLOR = "#dc2626"
 OTHER_COLOR = "#64748b"
 SWEEP_POINTS = 121
-_LEGEND_ON_TOP = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0)
-_MARGIN = dict(l=10, r=10, t=50, b=10)
-_HEIGHT = 380
+PROBABILITY_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
+SWEEP_TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20)
 
 
-def _bar_text_size(n_classes: int) -> int:
-    """Smaller bar labels when there are many classes, so they stay readable."""
-    return 12 if n_classes <= 6 else 10 if n_classes <= 12 else 8
-
-
-def _labelled_bars(names: list[str], values: np.ndarray, name: str, color: str | list[str]) -> dict:
-    """One bar trace with its value printed above (or below) each bar to 4 decimals."""
-    return dict(type="bar", x=names, y=values, name=name, marker=dict(color=color), texttemplate="%{y:.4f}",
-                textposition="outside", textfont=dict(size=_bar_text_size(len(names))), cliponaxis=False)
-
-
-def probability_bars(class_names: Sequence[str], softmax_p: npt.ArrayLike, sigmoid_p: npt.ArrayLike) -> go.Figure:
+def probability_bars(class_names: Sequence[str], softmax_p: npt.ArrayLike, sigmoid_p: npt.ArrayLike) -> str:
     """Grouped bars: softmax probability of each class next to the sigmoid of its logit alone."""
     softmax_p, sigmoid_p = np.asarray(softmax_p, float), np.asarray(sigmoid_p, float)
-    names = [str(name) for name in class_names]
-    return go.Figure(dict(
-        data=[
-            _labelled_bars(names, softmax_p, f"softmax (sum = {softmax_p.sum():.4f})", SOFTMAX_COLOR),
-            _labelled_bars(names, sigmoid_p, f"sigmoid of each logit alone (sum = {sigmoid_p.sum():.4f})",
-                           SIGMOID_COLOR),
-        ],
-        layout=dict(barmode="group", yaxis=dict(title=dict(text="probability"), range=[0, 1.12]),
-                    xaxis=dict(type="category"), legend=_LEGEND_ON_TOP, margin=_MARGIN, height=_HEIGHT),
-    ))
+    return bar_chart(
+        [str(name) for name in class_names],
+        [Series(f"softmax (sum = {softmax_p.sum():.4f})", softmax_p, SOFTMAX_COLOR),
+         Series(f"sigmoid of each logit alone (sum = {sigmoid_p.sum():.4f})", sigmoid_p, SIGMOID_COLOR)],
+        y_range=(0.0, 1.0), y_ticks=PROBABILITY_TICKS, y_label="probability",
+        aria_label="Softmax probability and sigmoid of each class", chart_id="softmax_bars",
+    )
 
 
-def temperature_sweep(logits: npt.ArrayLike, class_names: Sequence[str], temperature: float) -> go.Figure:
+def temperature_sweep(logits: npt.ArrayLike, class_names: Sequence[str], temperature: float) -> str:
     """Softmax probability of every class as the temperature goes from 0.05 to 20 (log x-axis)."""
     grid = np.geomspace(TEMPERATURE_OPTIONS[0], TEMPERATURE_OPTIONS[-1], SWEEP_POINTS)
     z = np.asarray(logits, float)
     probabilities = softmax(z[np.newaxis, :] / grid[:, np.newaxis])
-    lines = [dict(type="scatter", mode="lines", x=grid, y=probabilities[:, index], name=str(name))
+    lines = [Series(str(name), probabilities[:, index], LINE_PALETTE[index % len(LINE_PALETTE)])
              for index, name in enumerate(class_names)]
-    ticks = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20]
-    marker = dict(type="line", xref="x", yref="paper", x0=temperature, x1=temperature, y0=0, y1=1,
-                  line=dict(dash="dash", color="#1f2330"))
-    return go.Figure(dict(data=lines, layout=dict(
-        xaxis=dict(type="log", title=dict(text=f"temperature T (log scale); dashed line: T = {temperature:g}"),
-                   tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]),
-        yaxis=dict(title=dict(text="softmax probability"), range=[0, 1.02]),
-        shapes=[marker], legend=_LEGEND_ON_TOP, margin=_MARGIN, height=_HEIGHT,
-    )))
+    return line_chart(
+        grid, lines, y_range=(0.0, 1.0), y_ticks=PROBABILITY_TICKS, y_label="softmax probability",
+        x_ticks=SWEEP_TICKS, log_x=True, marker_x=temperature,
+        x_label=f"temperature T (log scale); dashed line: T = {temperature:g}",
+        aria_label="Softmax probability of each class as the temperature changes", chart_id="softmax_sweep",
+    )
 
 
-def gradient_bars(class_names: Sequence[str], gradient: npt.ArrayLike, target: int) -> go.Figure:
+def gradient_bars(class_names: Sequence[str], gradient: npt.ArrayLike, target: int) -> str:
     """Bars of the cross-entropy gradient ``p - onehot(y)``; the true class is highlighted."""
     gradient = np.asarray(gradient, float)
-    names = [str(name) for name in class_names]
-    colors = [TARGET_COLOR if i == target else OTHER_COLOR for i in range(len(names))]
-    reach = 1.15 * max(1.0, float(np.abs(gradient).max()))
-    return go.Figure(dict(
-        data=[_labelled_bars(names, gradient, "p − y", colors)],
-        layout=dict(yaxis=dict(title=dict(text="∂L/∂z = p − y"), range=[-reach, reach], zeroline=True),
-                    xaxis=dict(type="category"), showlegend=False, margin=_MARGIN, height=_HEIGHT),
-    ))
+    colors = [TARGET_COLOR if i == target else OTHER_COLOR for i in range(len(gradient))]
+    return bar_chart(
+        [str(name) for name in class_names], [Series("p − y", gradient, colors)],
+        y_range=(-1.2, 1.2), y_ticks=(-1.0, -0.5, 0.0, 0.5, 1.0), y_label="∂L/∂z = p − y",
+        aria_label="Cross-entropy gradient p − y of each logit", chart_id="softmax_gradient", legend=False,
+    )

@@ -16,7 +16,7 @@ LOGITS_BOX = "[data-testid='stTextArea'] textarea"
 
 @pytest.fixture(autouse=True)
 def patient_expect():
-    """Give assertions more than Playwright's 5 s: Plotly pages render slowly on a busy 2-core machine."""
+    """Give assertions more than Playwright's 5 s: a first paint is slow on a busy 2-core machine."""
     expect.set_options(timeout=45_000)
     yield
     expect.set_options(timeout=5_000)  # Playwright's default, for other test modules
@@ -36,18 +36,18 @@ def navigation_ready(browser, app_url):
 def open_explorer(page, app_url: str, query: str = "") -> None:
     """Open the explorer from a link, and wait until its charts have drawn.
 
-    The first paint loads Plotly, which takes a busy 2-core machine far longer than a rerun, hence the
-    longer first wait.
+    The first paint loads the page's element code (data editor, tables, KaTeX), which takes a busy 2-core
+    machine far longer than a rerun, hence the longer first wait.
     """
     page.goto(f"{app_url}/softmax" + (f"?{query}" if query else ""))
     wait_for_app_run(page, timeout=FIRST_PAINT_MS)
     expect(page.get_by_role("heading", name="Softmax explorer")).to_be_visible()
     expect(page.locator("[data-testid='stSidebarNav']")).to_contain_text("Training lab")
-    expect(main_chart(page).locator("text.bartext").first).to_be_visible()
+    expect(main_chart(page).locator("rect[data-value]").first).to_be_visible()
 
 
 def main_chart(page):
-    return page.locator("[data-testid='stPlotlyChart']").first
+    return page.locator("figure[data-chart='softmax_bars']")
 
 
 def steps_table(page):
@@ -62,7 +62,7 @@ def type_logits(page, text: str) -> None:
 
 
 def bar_labels(page) -> list[str]:
-    return main_chart(page).locator("text.bartext").all_text_contents()
+    return main_chart(page).locator("text.sp-value").all_text_contents()
 
 
 def metric_value(page, label: str):
@@ -79,7 +79,7 @@ def test_default_numbers_then_typing_updates_bars_and_numbers(page, app_url):
 
     type_logits(page, "0, 0\n0 0")
     expect(steps_table(page)).to_contain_text("0.2500")
-    expect(main_chart(page).locator("g.point")).to_have_count(8)
+    expect(main_chart(page).locator("rect[data-value]")).to_have_count(8)
     assert bar_labels(page)[:4] == ["0.2500"] * 4
     expect(metric_value(page, "sigmoid sum")).to_have_text("2.0000")
     expect(page).to_have_url(re.compile(r"logits=0%2C0%2C0%2C0"))
@@ -93,7 +93,7 @@ def test_bad_input_shows_an_inline_error_and_keeps_the_last_chart(page, app_url)
     error = page.locator("[data-testid='stAlertContentError']")
     expect(error).to_contain_text("'abc' is not a number")
     expect(error).to_contain_text("last valid logits: 1, 2, 3")
-    expect(main_chart(page).locator("g.point")).to_have_count(6)
+    expect(main_chart(page).locator("rect[data-value]")).to_have_count(6)
     assert bar_labels(page)[:3] == ["0.0900", "0.2447", "0.6652"]
     assert_no_exception(page)
     screenshot(page, "softmax-bad-input")
@@ -105,7 +105,7 @@ def test_bad_input_shows_an_inline_error_and_keeps_the_last_chart(page, app_url)
 
 def test_shared_link_with_overflowing_logits(page, app_url):
     open_explorer(page, app_url, "logits=1000,0,-1000&T=0.5&target=2&classes=cat,dog,bird")
-    expect(main_chart(page).locator("g.xtick text")).to_have_text(["cat", "dog", "bird"])
+    expect(main_chart(page).locator("text.sp-category")).to_have_text(["cat", "dog", "bird"])
     expect(page.locator("[data-testid='stAlertContentInfo']")).to_contain_text("overflowed")
     naive_table = page.locator("[data-testid='stTable']").nth(1)
     expect(naive_table).to_contain_text("inf")
@@ -129,8 +129,8 @@ def test_bad_shared_link_warns_and_falls_back(page, app_url):
 def test_digit_canvas_handoff_with_ten_logits(page, app_url):
     logits = "1.2,-0.3,0.5,2.2,-1,0,0.7,3.1,-2,0.4"
     open_explorer(page, app_url, f"logits={logits}&classes=0,1,2,3,4,5,6,7,8,9")
-    expect(main_chart(page).locator("g.point")).to_have_count(20)
-    expect(main_chart(page).locator("g.xtick text")).to_have_text([str(d) for d in range(10)])
+    expect(main_chart(page).locator("rect[data-value]")).to_have_count(20)
+    expect(main_chart(page).locator("text.sp-category")).to_have_text([str(d) for d in range(10)])
     expect(metric_value(page, "argmax")).to_have_text("7")
     assert_no_exception(page)
     screenshot(page, "softmax-ten-digits")
@@ -146,7 +146,7 @@ def test_renaming_a_class_in_the_table_relabels_the_chart(page, app_url):
     expect(cell_editor).to_have_value("class 1")
     cell_editor.fill("dog")
     cell_editor.press("Enter")
-    expect(main_chart(page).locator("g.xtick text")).to_have_text(["class 0", "dog", "class 2"])
+    expect(main_chart(page).locator("text.sp-category")).to_have_text(["class 0", "dog", "class 2"])
     expect(page).to_have_url(re.compile(r"classes=class\+0%2Cdog%2Cclass\+2"))
     assert_no_exception(page)
 
