@@ -27,7 +27,7 @@ def _import_heavy_libraries() -> None:
 
 def _rehearse_a_drawing() -> None:
     """Run one synthetic stroke through the digit path, so the first student's prediction finds every
-    kernel, code path and Plotly bar validator warm. The page loads (and explains) the real model itself."""
+    kernel and code path warm. The page loads (and explains) the real model itself."""
     import numpy as np
 
     from playground import digits as dg
@@ -45,7 +45,7 @@ def _rehearse_a_drawing() -> None:
     logits = dp.drawing_logits(form, model)
     probs = dg.probabilities(logits)
     verdict = dp.read_verdict(probs)
-    plots.probability_bars(probs, verdict.top, verdict.runner_up).to_json()
+    plots.probability_bars(probs, verdict.top, verdict.runner_up)
     dp.logits_table(logits, 1.0)
     dp.pixel_grid(form)
 

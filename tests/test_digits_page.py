@@ -21,6 +21,7 @@ from playground import digits_page as dp
 from playground import softmax as sm
 from playground.paths import MODELS_DIR
 from playground.plots import digits as plots
+from tests.chart_marks import ChartMarks, read_chart, read_charts
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CANVAS_KEY = "digits_canvas_0"
@@ -92,10 +93,11 @@ def chart(at: AppTest, key: str) -> dict:
     return json.loads(matches[0].proto.spec)
 
 
-def decode(values) -> np.ndarray:
-    if isinstance(values, dict) and "bdata" in values:
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values, dtype=float)
+def svg_chart(at: AppTest, chart_id: str) -> ChartMarks:
+    """The SVG chart ``chart_id`` as the page drew it."""
+    charts = [c for element in at.markdown for c in read_charts(element.value) if c.chart_id == chart_id]
+    assert len(charts) == 1, f"expected one chart {chart_id!r}, found {len(charts)}"
+    return charts[0]
 
 
 def logits_frame(at: AppTest) -> pd.DataFrame:
@@ -223,7 +225,7 @@ def test_card_rows_read_the_shipped_card():
 
 def test_figures_highlight_and_lay_out_tiles():
     p = np.array([0.02, 0.5, 0.02, 0.02, 0.02, 0.02, 0.02, 0.34, 0.02, 0.02])
-    colors = plots.probability_bars(p, top=1, runner_up=7).data[0].marker.color
+    colors = [bar["fill"] for bar in read_chart(plots.probability_bars(p, top=1, runner_up=7)).bars]
     assert colors[1] == plots.TOP_COLOR and colors[7] == plots.RUNNER_UP_COLOR
     assert {c for i, c in enumerate(colors) if i not in (1, 7)} == {plots.OTHER_COLOR}
     z, owner = plots.mosaic(np.arange(3 * 2 * 2).reshape(3, 2, 2), columns=2, gutter=1, row_gutter=2)
@@ -253,9 +255,9 @@ def test_injected_one_is_predicted(model):
     assert prediction(at) == "1"
     expected = dg.probabilities(dg.predict_logits(canvas_image(draw_one), dg.load_model(model)))
     assert prediction_delta(at) == f"{expected[1]:.1%}"
-    bars = chart(at, "digits_bars")["data"][0]
-    np.testing.assert_allclose(decode(bars["y"]), expected, atol=1e-9)
-    assert bars["marker"]["color"][1] == plots.TOP_COLOR
+    bars = svg_chart(at, "digits_bars")
+    np.testing.assert_allclose(bars.series()["p"][1], expected, atol=1e-9)
+    assert bars.bars[1]["fill"] == plots.TOP_COLOR and bars.texts["sp-value"][1] == f"{expected[1]:.0%}"
     np.testing.assert_allclose(logits_frame(at)["logit"], dg.predict_logits(canvas_image(draw_one),
                                                                              dg.load_model(model)), atol=1e-9)
 
@@ -265,7 +267,7 @@ def test_temperature_reshapes_the_probabilities_shown():
     assert_clean(at)
     logits = dg.predict_logits(canvas_image(draw_zero), dg.load_model("linear"))
     warm = F.softmax(torch.tensor(logits) / 4.0, 0).numpy()
-    np.testing.assert_allclose(decode(chart(at, "digits_bars")["data"][0]["y"]), warm, atol=1e-9)
+    np.testing.assert_allclose(svg_chart(at, "digits_bars").series()["p"][1], warm, atol=1e-9)
     np.testing.assert_allclose(logits_frame(at)["p (T = 4)"], warm, atol=1e-9)
     assert prediction(at) == str(int(np.argmax(logits))) and prediction_delta(at) == f"{warm.max():.1%}"
     at.select_slider(key="digits_T").set_value(1.0).run()

@@ -1,4 +1,5 @@
-"""Plotly figures for the Digit canvas page: data in, ``go.Figure`` out, no Streamlit.
+"""Charts for the Digit canvas page: data in, figure out, no Streamlit. The probability bars are SVG
+(``playground.plots.svg``), the weight templates a Plotly heatmap.
 
 Small multiples (the templates) are drawn as one heatmap of a mosaic with NaN gutters rather than
 many subplots: one trace is much faster to build and to send.
@@ -11,6 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import plotly.graph_objects as go
 
+from playground.plots.svg import Series, bar_chart
+
 TOP_COLOR = "#4f46e5"
 RUNNER_UP_COLOR = "#f59e0b"
 OTHER_COLOR = "#94a3b8"
@@ -21,20 +24,17 @@ _MARGIN = dict(l=4, r=4, t=36, b=4)
 
 
 def probability_bars(probs: npt.ArrayLike, top: int, runner_up: int | None = None,
-                     title: str = "probabilities") -> go.Figure:
-    """Bars of the 10 class probabilities; the top class (and a runner-up, when given) highlighted."""
+                     title: str = "probabilities") -> str:
+    """SVG bars of the 10 class probabilities (redrawn on every stroke, so no Plotly); the top class, and a
+    runner-up when given, highlighted."""
     p = np.asarray(probs, dtype=np.float64)
     colors = [OTHER_COLOR] * len(p)
     if runner_up is not None:
         colors[runner_up] = RUNNER_UP_COLOR
     colors[top] = TOP_COLOR
-    fig = go.Figure(go.Bar(
-        x=[str(i) for i in range(len(p))], y=p, marker_color=colors, texttemplate="%{y:.0%}",
-        textposition="outside", cliponaxis=False, hovertemplate="digit %{x}: p = %{y:.4f}<extra></extra>",
-    ))
-    fig.update_layout(height=260, margin=dict(l=4, r=4, t=36, b=4), title=title,
-                      xaxis=dict(type="category", title=None), yaxis=dict(range=[0, 1.15], tickformat=".0%"))
-    return fig
+    return bar_chart([str(i) for i in range(len(p))], [Series("p", p, colors)], y_range=(0.0, 1.0),
+                     y_ticks=(0.0, 0.25, 0.5, 0.75, 1.0), y_label=title, aria_label="Probability of each digit",
+                     chart_id="digits_bars", value_format="{:.0%}", tick_format="{:.0%}", height=240, legend=False)
 
 
 def _square_axes(fig: go.Figure) -> None:

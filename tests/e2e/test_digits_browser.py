@@ -111,7 +111,8 @@ def test_softmax_regression_insides_and_mistakes_gallery(page, app_url):
     captions = page.locator("[data-testid='stImageCaption']").all_inner_texts()
     assert any(c.startswith("logit of 7 = Σ w·x") for c in captions), captions  # w ⊙ x for the top class
     assert "Inside the softmax regression" in main.inner_text()
-    assert page.locator("[data-testid='stPlotlyChart']").count() == 2  # the bars and the templates
+    assert page.locator("figure[data-chart='digits_bars'] rect[data-value]").count() == 10
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 1  # the templates
     page.get_by_text("Show the MNIST test digits").click()
     page.wait_for_selector("[data-testid='stImageCaption'] >> text=/true \\d → \\d/", timeout=60_000)
     wait_for_app_run(page, 60_000)
