@@ -6,6 +6,7 @@ import threading
 import time
 
 import numpy as np
+import pyarrow as pa
 import pytest
 import torch
 import torch.nn.functional as F
@@ -305,8 +306,8 @@ def test_softmax_steps_shows_each_stage_and_the_sums():
     np.testing.assert_allclose(table["z − max"][:3], [-2.0, -1.0, 0.0])
     np.testing.assert_allclose(table["e^(z − max)"][:3], np.exp([-2.0, -1.0, 0.0]))
     np.testing.assert_allclose(table["p = e^(z − max) / sum"][:3], torch.softmax(_t(z), 0).numpy(), atol=TOL)
-    assert table["e^(z − max)"].iloc[3] == pytest.approx(np.exp([-2.0, -1.0, 0.0]).sum())
-    assert table["p = e^(z − max) / sum"].iloc[3] == pytest.approx(1.0)
+    assert table["e^(z − max)"][3] == pytest.approx(np.exp([-2.0, -1.0, 0.0]).sum())
+    assert table["p = e^(z − max) / sum"][3] == pytest.approx(1.0)
 
 
 def test_naive_vs_stable_table_shows_the_overflow():
@@ -318,11 +319,12 @@ def test_naive_vs_stable_table_shows_the_overflow():
 def test_as_text_formats_columns_and_blanks_missing_values():
     steps = sm.softmax_steps([1.0, 2.0, 3.0], ["a", "b", "c"])
     shown = sm.as_text(steps, {"z": ".6g", "p = e^(z − max) / sum": ".4f"})
-    assert list(shown["p = e^(z − max) / sum"]) == ["0.0900", "0.2447", "0.6652", "1.0000"]
-    assert list(shown["z"]) == ["1", "2", "3", ""]
-    assert shown["e^(z − max)"].dtype == float  # columns not listed are left alone
+    assert shown.column("p = e^(z − max) / sum").to_pylist() == ["0.0900", "0.2447", "0.6652", "1.0000"]
+    assert shown.column("z").to_pylist() == ["1", "2", "3", ""]
+    assert shown.column_names == list(steps)
+    assert shown.column("e^(z − max)").type == pa.float64()  # columns not listed are left alone
     naive = sm.as_text(sm.naive_vs_stable([1000.0, 0.0], ["a", "b"]), {"naive e^z / Σ e^z": ".4f"}, blank_nan=False)
-    assert list(naive["naive e^z / Σ e^z"]) == ["nan", "0.0000"]
+    assert naive.column("naive e^z / Σ e^z").to_pylist() == ["nan", "0.0000"]
 
 
 # --- figures ---------------------------------------------------------------------------------
