@@ -1,13 +1,15 @@
 """Charts drawn on the server as inline SVG: bars and lines with axes, labels, a legend and hover titles.
 
-The explorer redraws every chart on each edit. As Plotly figures they cost a busy laptop or a phone about
-100 ms of script and layout per update, and a 4.7 MB library on first load (README, "Classroom and deployment"); as SVG
-they are a few kilobytes of markup that the browser lays out at once. x positions are percentages and y
-positions pixels, so a chart stretches to any column width while its text keeps its size. Every mark
-carries its exact value in ``data-`` attributes (what tests read) and a ``<title>`` (what a hover shows).
+The explorer redraws every chart on each edit. As Plotly figures they cost each browser a 4.7 MB library
+on first load and Plotly's script and layout on every update (an explorer update: median 316 ms in one
+browser on the 2-core VM, 237 ms as SVG; README, "Classroom and deployment"). As SVG they are a few
+kilobytes of markup. x positions are percentages and y positions pixels, so a chart stretches to any
+column width while its text keeps its size. Every mark carries its exact value in ``data-`` attributes
+(what tests read) and a ``<title>`` (what a hover shows).
+
 No Streamlit here: the pages show the returned HTML with ``st.markdown(..., unsafe_allow_html=True)``
-(``st.html`` sanitises SVG away); every piece of text in it goes through ``_escape``, so a class name
-cannot inject markup, and the markup is one line, so Markdown keeps it as a single HTML block.
+(``st.html`` sanitises SVG away). Every piece of text goes through ``_escape``, so a class name cannot
+inject markup, and the markup is one line, so Markdown keeps it as a single HTML block.
 """
 from __future__ import annotations
 
