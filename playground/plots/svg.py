@@ -13,7 +13,6 @@ inject markup, and the markup is one line, so Markdown keeps it as a single HTML
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -127,12 +126,12 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, y_range: t
     labelled = len(names) * len(series) <= MAX_LABELLED_BARS
     label_size = 12 if len(names) * len(series) <= 6 else 10
     parts = [_y_axis(y_range, y_ticks, tick_format, y_label, height)]
+    width = f"{bar_share * (PLOT_RIGHT - PLOT_LEFT):.3f}%"
     for j, (s, column) in enumerate(zip(series, columns)):  # series by series, like Plotly's traces
-        for i, name in enumerate(names):
+        for i, (name, color) in enumerate(zip(names, s.colors(len(names)))):
             left = i * slot + 0.1 * slot + j * bar_share
             value = float(column[i])
-            parts.append(_bar(_x_percent(left), f"{bar_share * (PLOT_RIGHT - PLOT_LEFT):.3f}%", value, name, s,
-                              s.colors(len(names))[i], y_range, height, value_format))
+            parts.append(_bar(_x_percent(left), width, value, name, s, color, y_range, height, value_format))
             if labelled:
                 end = _y_pixel(value, y_range, height)
                 y = end - 5 if value >= 0 else end + label_size + 2
@@ -147,11 +146,12 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, y_range: t
     return _figure("".join(parts), height, aria_label, chart_id, _legend(series) if legend else "")
 
 
-def _x_fraction(x: float, x_range: tuple[float, float], log_x: bool) -> float:
+def _x_fraction(x: npt.ArrayLike, x_range: tuple[float, float], log_x: bool) -> np.ndarray:
+    """Where ``x`` (a value or an array) falls across the plot area, from 0 (left edge) to 1 (right edge)."""
     low, high = x_range
     if log_x:
-        return (math.log(x) - math.log(low)) / (math.log(high) - math.log(low))
-    return (x - low) / (high - low)
+        return (np.log(x) - np.log(low)) / (np.log(high) - np.log(low))
+    return (np.asarray(x, dtype=np.float64) - low) / (high - low)
 
 
 def line_chart(x: npt.ArrayLike, series: Sequence[Series], *, y_range: tuple[float, float],
@@ -162,7 +162,7 @@ def line_chart(x: npt.ArrayLike, series: Sequence[Series], *, y_range: tuple[flo
     x_range = (float(xs[0]), float(xs[-1]))
     plot_height = height - AXIS_LABEL_GAP
     low, high = y_range
-    u = np.array([_x_fraction(v, x_range, log_x) for v in xs]) * _PLOT_BOX
+    u = _x_fraction(xs, x_range, log_x) * _PLOT_BOX
     lines = []
     for s in series:
         y = np.clip(np.asarray(s.values, dtype=np.float64), low, high)
