@@ -1,6 +1,7 @@
 """Training lab: train the course's softmax classifier live and watch the learning rate matter."""
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import uuid
@@ -115,8 +116,9 @@ def live_view(lab: TrainingLab, log_y: bool) -> None:
     if pace_play(lab, full_run=False):
         st.rerun()  # a full run re-arms the fragment's timer at the new pace
     timer_tick = lab.playing and not st.session_state.pop(FULL_RUN_KEY, False)
-    started = time.thread_time()
-    frame = live_frame(lab, log_y)
+    with player_board().redraw_turn() if lab.playing else contextlib.nullcontext():
+        started = time.thread_time()
+        frame = live_frame(lab, log_y)
     metrics = st.columns(4)
     metrics[0].metric("Epoch", f"{frame.epoch} / {frame.epochs}")
     metrics[1].metric("Loss at start", "–" if frame.start_loss is None else f"{frame.start_loss:.4g}")

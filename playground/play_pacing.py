@@ -7,6 +7,10 @@ that core: the server measures what a redraw costs and spaces each player's redr
 together stay within the share. A run still takes about 10 s of wall time; it just advances more epochs per
 redraw (up to ``training_lab.MAX_EPOCHS_PER_TICK``).
 
+Redraws also take turns (``PlayerBoard.redraw_turn``): when a class presses Play together, every player's
+first redraw is due at once, and Python's threads share the core by turns, so thirty redraws computing side
+by side made every other student's rerun (an explorer edit, a stroke) wait about thirty times longer.
+
 After each redraw the server holds that run until the player's next redraw is due (``seconds_until_due``);
 timer ticks arriving meanwhile merge into one, so the share holds whatever the browser's timer does.
 Holding after drawing, not before, keeps the live view from fading as stale while it waits. The browser's
@@ -67,6 +71,7 @@ class PlayerBoard:
         self.redraw_seconds = ASSUMED_REDRAW_SECONDS  # running average of the CPU seconds one redraw takes
         self._last_seen: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._redraw_turn = threading.Lock()
 
     def heartbeat(self, player: str, now: float) -> int:
         """Record that ``player`` is playing at time ``now``; return how many players are active."""
@@ -90,3 +95,11 @@ class PlayerBoard:
     def pace(self, player: str, now: float) -> float:
         """Check ``player`` in and return the seconds between its redraws that keep Play within its share."""
         return tick_seconds(self.heartbeat(player, now), self.redraw_seconds)
+
+    def redraw_turn(self) -> threading.Lock:
+        """Hold this (``with``) while a Play redraw trains and builds its figures: one redraw computes at a time.
+
+        Waiting for the turn costs no CPU, so the other students' reruns share the core with one redraw
+        instead of with every player's.
+        """
+        return self._redraw_turn

@@ -1,6 +1,7 @@
 """Play's pace: ten redraws a second for a few players, a shared budget for a whole class."""
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -141,3 +142,22 @@ def test_a_due_tick_is_not_held():
     hold_until_due(None, 3.0, lambda: None, clock=clock, sleep=clock.sleep)
     hold_until_due(1.0, 3.0, lambda: None, clock=clock, sleep=clock.sleep)
     assert clock.sleeps == []
+
+
+def test_redraws_take_turns_and_a_failed_redraw_gives_its_turn_up():
+    board, inside, most = PlayerBoard(), [], []
+
+    def redraw(i: int) -> int:
+        with board.redraw_turn():
+            inside.append(i)
+            most.append(len(inside))
+            time.sleep(0.01)  # a redraw's work; the others wait without CPU
+            inside.remove(i)
+        return i
+
+    with ThreadPoolExecutor(8) as pool:
+        assert sorted(pool.map(redraw, range(8))) == list(range(8))
+    assert max(most) == 1
+    with pytest.raises(RuntimeError), board.redraw_turn():
+        raise RuntimeError("a click interrupts the run")
+    assert board.redraw_turn().acquire(timeout=1)  # released by the failed redraw
