@@ -138,15 +138,16 @@ def shift_section(z: np.ndarray, temperature: float, shift: float) -> None:
 def steps_section(z: np.ndarray, names: list[str]) -> None:
     """Stable softmax taken apart with the real numbers."""
     st.subheader("Step by step: z → z − max → e^(z − max) → sum → p")
+    # hide_index given, as in the next table: else st.table rebuilds a pandas frame only to look for an index
     st.table(sm.as_text(sm.softmax_steps(z, names), {"z": ".6g", "z − max": ".6g", "e^(z − max)": ".6g",
-                                                      "p = e^(z − max) / sum": ".4f"}))
+                                                      "p = e^(z − max) / sum": ".4f"}), hide_index=True)
 
 
 def stability_section(z: np.ndarray, names: list[str]) -> None:
     """Naive exp(z)/sum(exp(z)) next to the stable version; large logits break the naive one."""
     st.subheader("Stable vs naive softmax")
     st.table(sm.as_text(sm.naive_vs_stable(z, names), {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g",
-                                                        "stable softmax": ".4f"}, blank_nan=False))
+                                                        "stable softmax": ".4f"}, blank_nan=False), hide_index=True)
     failure = sm.naive_failure(z)
     if failure == "overflow":
         st.info("Naive softmax **overflowed**: e^z is inf in float64 once z > 709.78, so it computes "
