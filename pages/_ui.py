@@ -13,6 +13,15 @@ import streamlit as st
 from playground.urlstate import ParamSpec, parse_params
 
 
+def show_chart(chart_html: str, where: Any = st) -> None:
+    """Show a server-drawn SVG chart (``playground.plots.svg``) in ``where`` (``st`` or a column).
+
+    Through Markdown, not ``st.html``: st.html sanitises with DOMPurify's HTML profile, which drops SVG. The
+    chart escapes all of its text, so nothing a student types can become markup.
+    """
+    where.markdown(chart_html, unsafe_allow_html=True)
+
+
 def _url_values(specs: list[ParamSpec]) -> dict[str, str]:
     return {s.key: st.query_params.get(s.key) for s in specs if s.key in st.query_params}
 

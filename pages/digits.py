@@ -10,7 +10,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from pages._digits_models import (cached_mistakes, cached_templates, cached_test_set, load_or_explain, model_card,
                                   model_is_usable)
-from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
+from pages._ui import require_navigation_frame, seed_state_from_url, show_chart, write_state_to_url
 from playground import digits_page as dp
 from playground import model_files
 from playground.mnist import MnistFileError
@@ -87,8 +87,7 @@ def prediction(logits: np.ndarray, temperature: float) -> None:
               delta_arrow="off", delta_description="probability" + ("" if verdict.sure else " · not sure"))
     (st.success if verdict.sure else st.warning)(dp.verdict_text(verdict))
     title = "probabilities" + ("" if temperature == 1 else f" at T = {temperature:g}")
-    st.markdown(plots.probability_bars(probs, verdict.top, None if verdict.sure else verdict.runner_up, title),
-                unsafe_allow_html=True)
+    show_chart(plots.probability_bars(probs, verdict.top, None if verdict.sure else verdict.runner_up, title))
 
 
 def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:

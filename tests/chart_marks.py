@@ -6,6 +6,8 @@ from html.parser import HTMLParser
 
 import numpy as np
 
+from playground.plots.svg import PLOT_BOX
+
 
 @dataclass
 class ChartMarks:
@@ -43,7 +45,7 @@ class _Reader(HTMLParser):
         if tag == "rect" and "data-value" in a:
             chart.bars.append(a)
         elif tag == "polyline":
-            points = np.array([[float(v) for v in pair.split(",")] for pair in a["points"].split()]) / 1000
+            points = np.array([[float(v) for v in pair.split(",")] for pair in a["points"].split()]) / PLOT_BOX
             points[:, 1] = 1 - points[:, 1]
             chart.lines[a["data-series"]] = points
         elif tag == "line" and "data-marker" in a:

@@ -20,7 +20,6 @@ OTHER_COLOR = "#94a3b8"
 GUTTER = 3  # NaN pixels between the columns of a mosaic
 ROW_GUTTER = 8  # NaN pixels between its rows, room for the tile titles
 DIVERGING = "RdBu_r"  # red = pushes toward the class, blue = pushes away
-_MARGIN = dict(l=4, r=4, t=36, b=4)
 
 
 def probability_bars(probs: npt.ArrayLike, top: int, runner_up: int | None = None,

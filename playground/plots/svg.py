@@ -28,7 +28,7 @@ MAX_NAME_CHARS = 12  # longer category names are cut with "…" under the axis (
 LINE_PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880",
                 "#ff97ff", "#fecb52")  # Plotly's default sequence, so the colours feel familiar
 _MUTED = 'stroke="currentColor" stroke-opacity="0.18"'
-_PLOT_BOX = 1000  # the line plot's own coordinates, stretched over the plot area
+PLOT_BOX = 1000  # the line plot's own coordinates, stretched over the plot area
 
 
 @dataclass(frozen=True)
@@ -99,11 +99,10 @@ def _figure(svg_body: str, height: int, aria_label: str, chart_id: str, legend: 
             f'font-variant-numeric:tabular-nums">{svg_body}</svg></figure>')
 
 
-def _bar(x: str, width: str, value: float, category: str, series: Series, color: str,
-         y_range: tuple[float, float], height: int, value_format: str) -> str:
-    """One bar from the zero line to ``value``, with its exact value as data and its name as a title."""
-    base = _y_pixel(min(max(0.0, y_range[0]), y_range[1]), y_range, height)
-    end = _y_pixel(value, y_range, height)
+def _bar(x: str, width: str, base: float, end: float, value: float, category: str, series: Series, color: str,
+         value_format: str) -> str:
+    """One bar from the zero line (pixel row ``base``) to ``value`` (row ``end``), with its exact value as data
+    and its name as a title."""
     title = f"{category} · {series.name}: {value_format.format(value)}"
     return (f'<rect x="{x}" width="{width}" y="{min(base, end):.1f}" height="{abs(base - end):.1f}" '
             f'fill="{_escape(color)}" data-series="{_escape(series.name)}" data-category="{_escape(category)}" '
@@ -127,13 +126,14 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, y_range: t
     label_size = 12 if len(names) * len(series) <= 6 else 10
     parts = [_y_axis(y_range, y_ticks, tick_format, y_label, height)]
     width = f"{bar_share * (PLOT_RIGHT - PLOT_LEFT):.3f}%"
+    base = _y_pixel(min(max(0.0, y_range[0]), y_range[1]), y_range, height)
     for j, (s, column) in enumerate(zip(series, columns)):  # series by series, like Plotly's traces
         for i, (name, color) in enumerate(zip(names, s.colors(len(names)))):
             left = i * slot + 0.1 * slot + j * bar_share
             value = float(column[i])
-            parts.append(_bar(_x_percent(left), width, value, name, s, color, y_range, height, value_format))
+            end = _y_pixel(value, y_range, height)
+            parts.append(_bar(_x_percent(left), width, base, end, value, name, s, color, value_format))
             if labelled:
-                end = _y_pixel(value, y_range, height)
                 y = end - 5 if value >= 0 else end + label_size + 2
                 parts.append(_text(_x_percent(left + bar_share / 2), y, value_format.format(value),
                                    size=label_size, extra=' class="sp-value"'))
@@ -162,11 +162,11 @@ def line_chart(x: npt.ArrayLike, series: Sequence[Series], *, y_range: tuple[flo
     x_range = (float(xs[0]), float(xs[-1]))
     plot_height = height - AXIS_LABEL_GAP
     low, high = y_range
-    u = _x_fraction(xs, x_range, log_x) * _PLOT_BOX
+    u = _x_fraction(xs, x_range, log_x) * PLOT_BOX
     lines = []
     for s in series:
         y = np.clip(np.asarray(s.values, dtype=np.float64), low, high)
-        v = (1 - (y - low) / (high - low)) * _PLOT_BOX
+        v = (1 - (y - low) / (high - low)) * PLOT_BOX
         points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(u, v))
         lines.append(f'<polyline points="{points}" fill="none" stroke="{_escape(s.colors(1)[0])}" stroke-width="2" '
                      f'vector-effect="non-scaling-stroke" data-series="{_escape(s.name)}">'
@@ -174,7 +174,7 @@ def line_chart(x: npt.ArrayLike, series: Sequence[Series], *, y_range: tuple[flo
     top, bottom = TOP_GAP, plot_height - BOTTOM_GAP
     parts = [_y_axis(y_range, y_ticks, "{:g}", y_label, plot_height),
              f'<svg x="{_x_percent(0)}" y="{top}" width="{PLOT_RIGHT - PLOT_LEFT:.3f}%" height="{bottom - top}" '
-             f'viewBox="0 0 {_PLOT_BOX} {_PLOT_BOX}" preserveAspectRatio="none" overflow="visible">'
+             f'viewBox="0 0 {PLOT_BOX} {PLOT_BOX}" preserveAspectRatio="none" overflow="visible">'
              f'{"".join(lines)}</svg>']
     for tick in x_ticks:
         where = _x_percent(_x_fraction(tick, x_range, log_x))
