@@ -108,9 +108,8 @@ def temperature_and_logits(logits: np.ndarray | None) -> float:
     if logits is None:
         st.caption("Draw a digit to see its 10 logits.")
         return temperature
-    table = dp.logits_table(logits, temperature)
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns[1:]})
+    # A static table: ten rows need no interactive grid, and the Arrow table goes out as it is.
+    st.table(dp.logits_table(logits, temperature), hide_index=True)
     # The request is kept in session state (not the button's return value) so it survives a rerun on the way.
     st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:",
               on_click=st.session_state.__setitem__, args=(EXPLORER_KEY, dp.explorer_query(logits)))

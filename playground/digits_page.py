@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from PIL import Image
 
 from playground.preprocess import ink_map
@@ -101,13 +102,16 @@ def verdict_text(verdict: Verdict) -> str:
     )
 
 
-def logits_table(logits: np.ndarray, temperature: float) -> pd.DataFrame:
-    """The 10 logits with their softmax probabilities at T = 1 and (when different) at ``temperature``."""
+def logits_table(logits: np.ndarray, temperature: float) -> pa.Table:
+    """The 10 logits with their softmax probabilities at T = 1 and (when different) at ``temperature``.
+
+    An Arrow table of full-precision floats: ``st.table`` shows it as it is (4 decimals, right-aligned).
+    """
     z = np.asarray(logits, dtype=np.float64)
-    table = pd.DataFrame({"digit": list(CLASS_NAMES), "logit": z, "p (T = 1)": probabilities(z)})
+    columns = {"digit": list(CLASS_NAMES), "logit": z, "p (T = 1)": probabilities(z)}
     if temperature != 1:
-        table[f"p (T = {temperature:g})"] = probabilities(z, temperature)
-    return table
+        columns[f"p (T = {temperature:g})"] = probabilities(z, temperature)
+    return pa.table(columns)
 
 
 def explorer_query(logits: np.ndarray) -> dict[str, str]:

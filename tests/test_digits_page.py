@@ -101,7 +101,7 @@ def svg_chart(at: AppTest, chart_id: str) -> ChartMarks:
 
 
 def logits_frame(at: AppTest) -> pd.DataFrame:
-    return next(df.value for df in at.dataframe if "logit" in df.value.columns)
+    return next(table.value for table in at.table if "logit" in table.value.columns)
 
 
 def assert_clean(at: AppTest) -> None:
@@ -144,7 +144,7 @@ def test_verdict_sure_and_not_sure():
 def test_logits_table_matches_torch_softmax_at_each_temperature():
     z = np.array([1.5, -2.0, 0.3, 7.1, 2.2, -0.4, 0.0, 6.9, -3.3, 1.0])
     for temperature in (0.5, 1.0, 3.0):
-        table = dp.logits_table(z, temperature)
+        table = dp.logits_table(z, temperature).to_pandas()
         assert list(table["digit"]) == [str(d) for d in range(10)]
         np.testing.assert_allclose(table["p (T = 1)"], F.softmax(torch.tensor(z), 0).numpy(), atol=1e-12)
         if temperature != 1:
