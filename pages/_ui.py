@@ -5,6 +5,7 @@ another page); otherwise the widgets win and the URL follows them.
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,13 +14,31 @@ import streamlit as st
 from playground.urlstate import ParamSpec, parse_params
 
 
-def show_chart(chart_html: str, where: Any = st) -> None:
+# Sets the chart's markup with one native innerHTML, only when it changed. st.markdown would parse the SVG
+# in JavaScript (remark, rehype-raw) and rebuild it as React nodes on every rerun; st.html sanitises with
+# DOMPurify's HTML profile, which drops SVG. The charts escape all of their text, so nothing a student types
+# can become markup.
+_CHART_VIEW = st.components.v2.component(
+    "playground_chart",
+    html='<div class="sp-chart-host"></div>',
+    js="""export default function ({ data, parentElement }) {
+  const host = parentElement.querySelector(".sp-chart-host");
+  if (host && host.__shown !== data) {
+    host.innerHTML = data;
+    host.__shown = data;
+  }
+}""",
+    isolate_styles=False,  # the page's font and text colour, which the SVG's currentColor follows
+)
+
+
+def show_chart(chart_html: str, key: str, where: Any = st) -> None:
     """Show a server-drawn SVG chart (``playground.plots.svg``) in ``where`` (``st`` or a column).
 
-    Through Markdown, not ``st.html``: st.html sanitises with DOMPurify's HTML profile, which drops SVG. The
-    chart escapes all of its text, so nothing a student types can become markup.
+    ``key`` keeps the chart's place between reruns, so an edit replaces its markup rather than remounting it.
     """
-    where.markdown(chart_html, unsafe_allow_html=True)
+    with where if where is not st else contextlib.nullcontext():
+        _CHART_VIEW(data=chart_html, key=key)
 
 
 def _url_values(specs: list[ParamSpec]) -> dict[str, str]:

@@ -87,7 +87,8 @@ def prediction(logits: np.ndarray, temperature: float) -> None:
               delta_arrow="off", delta_description="probability" + ("" if verdict.sure else " · not sure"))
     (st.success if verdict.sure else st.warning)(dp.verdict_text(verdict))
     title = "probabilities" + ("" if temperature == 1 else f" at T = {temperature:g}")
-    show_chart(plots.probability_bars(probs, verdict.top, None if verdict.sure else verdict.runner_up, title))
+    show_chart(plots.probability_bars(probs, verdict.top, None if verdict.sure else verdict.runner_up, title),
+               "digits_bars")
 
 
 def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:

@@ -94,7 +94,7 @@ def probabilities_section(z: np.ndarray, names: list[str]) -> None:
     total_soft.metric("softmax sum", f"{p.sum():.4f}", border=True)
     total_sig.metric("sigmoid sum", f"{s.sum():.4f}", border=True)
     top.metric("argmax", names[int(np.argmax(p))], border=True)
-    show_chart(probability_bars(names, p, s))
+    show_chart(probability_bars(names, p, s), "softmax_bars")
     st.caption(
         "**Softmax** when exactly one of several classes is true (multi-class: digits, species): the "
         "probabilities compete and always sum to 1. **Sigmoid** for independent yes/no questions "
@@ -107,7 +107,7 @@ def temperature_section(z_shifted: np.ndarray, names: list[str], temperature: fl
     """How T reshapes the probabilities while the argmax stays put."""
     st.subheader("Temperature: same winner, different confidence")
     chart, notes = st.columns([2, 1], gap="large")
-    show_chart(temperature_sweep(z_shifted, names, temperature), chart)
+    show_chart(temperature_sweep(z_shifted, names, temperature), "softmax_sweep", chart)
     p_now, p_one = sm.softmax(z_shifted, temperature), sm.softmax(z_shifted)
     change = p_now.max() - p_one.max()
     notes.metric(f"top probability at T = {temperature:g}", f"{p_now.max():.4f}", delta=f"{change:+.4f} vs T = 1",
@@ -208,7 +208,7 @@ def loss_section(z: np.ndarray, names: list[str]) -> int:
     if sm.softmax(z)[target] == 0.0:
         left.caption("p_y rounds to 0 in float64, so log(p_y) would be −inf; log-softmax keeps the loss finite, "
                      "as PyTorch does.")
-    show_chart(gradient_bars(names, sm.cross_entropy_gradient(z, target), target), right)
+    show_chart(gradient_bars(names, sm.cross_entropy_gradient(z, target), target), "softmax_gradient", right)
     right.caption("∂L/∂z = p − onehot(y): the true class (red) gets p_y − 1 < 0, so gradient descent raises "
                   "its logit; every other class gets +p_i and is pushed down.")
     return target

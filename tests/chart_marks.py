@@ -1,8 +1,10 @@
 """Read the server-drawn SVG charts (``playground.plots.svg``) back into names and numbers for tests."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 import numpy as np
 
@@ -74,4 +76,13 @@ def read_chart(html: str) -> ChartMarks:
     """The one chart in an HTML string."""
     charts = read_charts(html)
     assert len(charts) == 1, f"expected one chart, found {len(charts)}"
+    return charts[0]
+
+
+def page_chart(at: Any, chart_id: str) -> ChartMarks:
+    """The SVG chart ``chart_id`` as an AppTest page showed it (through ``pages._ui.show_chart``)."""
+    shown = [json.loads(element.proto.json) for element in at.get("bidi_component")
+             if element.proto.component_name == "playground_chart"]
+    charts = [chart for html in shown for chart in read_charts(html) if chart.chart_id == chart_id]
+    assert len(charts) == 1, f"expected one chart {chart_id!r}, found {len(charts)}"
     return charts[0]

@@ -21,7 +21,7 @@ from playground import digits_page as dp
 from playground import softmax as sm
 from playground.paths import MODELS_DIR
 from playground.plots import digits as plots
-from tests.chart_marks import ChartMarks, read_chart, read_charts
+from tests.chart_marks import ChartMarks, page_chart, read_chart
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CANVAS_KEY = "digits_canvas_0"
@@ -95,9 +95,7 @@ def chart(at: AppTest, key: str) -> dict:
 
 def svg_chart(at: AppTest, chart_id: str) -> ChartMarks:
     """The SVG chart ``chart_id`` as the page drew it."""
-    charts = [c for element in at.markdown for c in read_charts(element.value) if c.chart_id == chart_id]
-    assert len(charts) == 1, f"expected one chart {chart_id!r}, found {len(charts)}"
-    return charts[0]
+    return page_chart(at, chart_id)
 
 
 def logits_frame(at: AppTest) -> pd.DataFrame:

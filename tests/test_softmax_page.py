@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
 from playground import softmax as sm
-from tests.chart_marks import ChartMarks, read_charts
+from tests.chart_marks import ChartMarks, page_chart
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COURSE = np.array([1.0, 2.0, 3.0])
@@ -29,9 +29,7 @@ def explorer(query: dict[str, str] | None = None) -> AppTest:
 
 def chart(at: AppTest, chart_id: str) -> ChartMarks:
     """The SVG chart ``chart_id`` as the page drew it."""
-    charts = [c for element in at.markdown for c in read_charts(element.value) if c.chart_id == chart_id]
-    assert len(charts) == 1, f"expected one chart {chart_id!r}, found {len(charts)}"
-    return charts[0]
+    return page_chart(at, chart_id)
 
 
 def bars(at: AppTest) -> tuple[list[str], np.ndarray, np.ndarray]:
