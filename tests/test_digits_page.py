@@ -21,7 +21,7 @@ from playground import digits_page as dp
 from playground import softmax as sm
 from playground.paths import MODELS_DIR
 from playground.plots import digits as plots
-from tests.chart_marks import ChartMarks, page_chart, read_chart
+from tests.chart_marks import page_chart, read_chart
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CANVAS_KEY = "digits_canvas_0"
@@ -91,11 +91,6 @@ def chart(at: AppTest, key: str) -> dict:
     matches = [el for el in at.get("plotly_chart") if el.proto.id.endswith(f"-{key}")]
     assert len(matches) == 1, f"expected one chart {key!r}"
     return json.loads(matches[0].proto.spec)
-
-
-def svg_chart(at: AppTest, chart_id: str) -> ChartMarks:
-    """The SVG chart ``chart_id`` as the page drew it."""
-    return page_chart(at, chart_id)
 
 
 def logits_frame(at: AppTest) -> pd.DataFrame:
@@ -253,7 +248,7 @@ def test_injected_one_is_predicted(model):
     assert prediction(at) == "1"
     expected = dg.probabilities(dg.predict_logits(canvas_image(draw_one), dg.load_model(model)))
     assert prediction_delta(at) == f"{expected[1]:.1%}"
-    bars = svg_chart(at, "digits_bars")
+    bars = page_chart(at, "digits_bars")
     np.testing.assert_allclose(bars.series()["p"][1], expected, atol=1e-9)
     assert bars.bars[1]["fill"] == plots.TOP_COLOR and bars.texts["sp-value"][1] == f"{expected[1]:.0%}"
     np.testing.assert_allclose(logits_frame(at)["logit"], dg.predict_logits(canvas_image(draw_one),
@@ -265,7 +260,7 @@ def test_temperature_reshapes_the_probabilities_shown():
     assert_clean(at)
     logits = dg.predict_logits(canvas_image(draw_zero), dg.load_model("linear"))
     warm = F.softmax(torch.tensor(logits) / 4.0, 0).numpy()
-    np.testing.assert_allclose(svg_chart(at, "digits_bars").series()["p"][1], warm, atol=1e-9)
+    np.testing.assert_allclose(page_chart(at, "digits_bars").series()["p"][1], warm, atol=1e-9)
     np.testing.assert_allclose(logits_frame(at)["p (T = 4)"], warm, atol=1e-9)
     assert prediction(at) == str(int(np.argmax(logits))) and prediction_delta(at) == f"{warm.max():.1%}"
     at.select_slider(key="digits_T").set_value(1.0).run()

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
 from playground import softmax as sm
-from tests.chart_marks import ChartMarks, page_chart
+from tests.chart_marks import page_chart
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COURSE = np.array([1.0, 2.0, 3.0])
@@ -27,14 +27,9 @@ def explorer(query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
-def chart(at: AppTest, chart_id: str) -> ChartMarks:
-    """The SVG chart ``chart_id`` as the page drew it."""
-    return page_chart(at, chart_id)
-
-
 def bars(at: AppTest) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Class names, softmax bars and sigmoid bars of the main chart."""
-    (names, soft), (_, sig) = chart(at, "softmax_bars").series().values()
+    (names, soft), (_, sig) = page_chart(at, "softmax_bars").series().values()
     return names, soft, sig
 
 
@@ -82,7 +77,7 @@ def test_loss_panel_matches_torch_for_the_default_true_class():
     expected = F.cross_entropy(torch.tensor(COURSE[None]), torch.tensor([0])).item()
     assert metric(at, "−log p_y (NumPy, via log-softmax)") == f"{expected:.6f}"
     assert metric(at, "F.cross_entropy (PyTorch)") == f"{expected:.6f}"
-    gradient = chart(at, "softmax_gradient").series()["p − y"][1]
+    gradient = page_chart(at, "softmax_gradient").series()["p − y"][1]
     np.testing.assert_allclose(gradient, torch_softmax(COURSE) - np.eye(3)[0], atol=1e-12)
 
 
@@ -149,7 +144,7 @@ def test_temperature_reshapes_bars_but_keeps_the_argmax():
         np.testing.assert_allclose(soft, torch_softmax(COURSE / temperature), atol=1e-12)
         assert metric(at, "argmax") == "class 2"
         tops[temperature] = soft.max()
-        sweep = chart(at, "softmax_sweep")
+        sweep = page_chart(at, "softmax_sweep")
         assert sweep.markers == [temperature] and list(sweep.lines) == ["class 0", "class 1", "class 2"]
     assert tops[0.1] > tops[1.0] > tops[10.0]
 
