@@ -32,12 +32,12 @@ _CHART_VIEW = st.components.v2.component(
 )
 
 
-def show_chart(chart_html: str, key: str, where: Any = st) -> None:
-    """Show a server-drawn SVG chart (``playground.plots.svg``) in ``where`` (``st`` or a column).
+def show_chart(chart_html: str, key: str, where: Any = None) -> None:
+    """Show a server-drawn SVG chart (``playground.plots.svg``) here, or in the column ``where``.
 
     ``key`` keeps the chart's place between reruns, so an edit replaces its markup rather than remounting it.
     """
-    with where if where is not st else contextlib.nullcontext():
+    with where if where is not None else contextlib.nullcontext():
         _CHART_VIEW(data=chart_html, key=key)
 
 

@@ -7,9 +7,9 @@ kilobytes of markup. x positions are percentages and y positions pixels, so a ch
 column width while its text keeps its size. Every mark carries its exact value in ``data-`` attributes
 (what tests read) and a ``<title>`` (what a hover shows).
 
-No Streamlit here: the pages show the returned HTML with ``st.markdown(..., unsafe_allow_html=True)``
-(``st.html`` sanitises SVG away). Every piece of text goes through ``_escape``, so a class name cannot
-inject markup, and the markup is one line, so Markdown keeps it as a single HTML block.
+No Streamlit here: the pages show the returned HTML with ``pages/_ui.show_chart``, which sets it as the
+innerHTML of a small component (``st.html`` sanitises SVG away). Every piece of text goes through
+``_escape``, so a class name cannot inject markup.
 """
 from __future__ import annotations
 
