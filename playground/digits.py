@@ -83,22 +83,25 @@ class DigitCNN(nn.Module):
         return self.head(self.dropout(hidden))
 
     def _folded_forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Inference after ``fold_for_inference``, as plain functional calls: a drawing is read on its own, so
-        per-call overhead is much of the cost. Pool before ReLU (equal, on 4× fewer values); no dropout."""
-        x = F.pad(x.reshape(x.shape[0], 1, 28, 28), (1, 1, 1, 1), value=MNIST_MEAN)  # the mean normalises to 0
-        for index, block in enumerate(self.features):
-            conv = block[0]
-            x = F.relu_(F.max_pool2d(F.conv2d(x, conv.weight, conv.bias, padding=0 if index == 0 else 1), 2))
-        x = x.flatten(1)
-        if self.hidden_size:
-            x = F.relu_(F.linear(x, self.hidden.weight, self.hidden.bias))
-        return F.linear(x, self.head.weight, self.head.bias)
+        """Inference after ``fold_for_inference``: plain functional calls on tensors gathered once, since a
+        drawing is read on its own and per-call overhead (module calls, attribute lookups) is much of the cost.
+        Pool before ReLU (equal, on 4× fewer values); no dropout."""
+        x = x.reshape(x.shape[0], 1, 28, 28) - MNIST_MEAN  # the first conv holds the 1 / std
+        for weight, bias in self._conv_plan:
+            x = torch.relu_(torch.max_pool2d(torch.conv2d(x, weight, bias, padding=1), 2))
+        x = x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)  # channels-last: a view, no copy
+        *hidden_layers, head = self._linear_plan
+        for weight, bias in hidden_layers:
+            x = F.relu_(F.linear(x, weight, bias))
+        return F.linear(x, *head)
 
     def fold_for_inference(self) -> "DigitCNN":
-        """Fold each BatchNorm into its conv and the input normalisation into the first conv, stored channels-last.
+        """Fold each BatchNorm into its conv and the input's 1 / std into the first conv, stored channels-last,
+        and gather the tensors the folded forward uses.
 
-        The logits stay the same (to float rounding) and a drawing is read about 1.5× faster; the model is then
-        for inference only (eval mode, no dropout). Returns self; a second call changes nothing.
+        The logits stay the same (to float rounding) and a drawing is read faster; the model is then for
+        inference only (eval mode, no dropout, weights not to be changed). Returns self; a second call changes
+        nothing.
         """
         if self.folded:
             return self
@@ -106,12 +109,22 @@ class DigitCNN(nn.Module):
         for block in self.features:
             block[0] = fuse_conv_bn_eval(block[0], block[1])
             block[1] = nn.Identity()
-        first = self.features[0][0]
-        with torch.no_grad():  # conv((x − mean) / std) = conv'(x), with x padded by the mean where it was padded by 0
-            first.bias -= first.weight.sum(dim=(1, 2, 3)) * (MNIST_MEAN / MNIST_STD)
-            first.weight /= MNIST_STD
+        with torch.no_grad():  # conv((x − mean) / std) = conv'(x − mean), both zero-padded
+            self.features[0][0].weight /= MNIST_STD
         self.folded = True
-        return self.to(memory_format=torch.channels_last)
+        self.to(memory_format=torch.channels_last)
+        self._conv_plan = tuple((block[0].weight, block[0].bias) for block in self.features)
+        first, *rest = [self.hidden, self.head] if self.hidden_size else [self.head]
+        self._linear_plan = ((_channels_last_columns(first.weight, self.widths[2]), first.bias),
+                             *((layer.weight, layer.bias) for layer in rest))
+        return self
+
+
+def _channels_last_columns(weight: torch.Tensor, channels: int, side: int = 3) -> torch.Tensor:
+    """A linear layer's weight with its inputs reordered from (channel, row, col) to (row, col, channel): the
+    order of a channels-last (channels, side, side) feature map flattened without a copy."""
+    rows = weight.shape[0]
+    return weight.detach().reshape(rows, channels, side, side).permute(0, 2, 3, 1).reshape(rows, -1).contiguous()
 
 
 MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": DigitCNN}
@@ -150,16 +163,26 @@ def _form_of(image: np.ndarray) -> np.ndarray:
 def logits_for_forms(forms: np.ndarray, model: nn.Module, batch_size: int = 1000) -> np.ndarray:
     """Logits (N, 10) float64 for MNIST-form inputs (N, 28, 28) in [0, 1], e.g. the MNIST test set."""
     batch = torch.from_numpy(np.ascontiguousarray(forms, dtype=np.float32)).reshape(-1, 1, 28, 28)
-    with torch.inference_mode():
-        chunks = [model(batch[i: i + batch_size]) for i in range(0, len(batch), batch_size)]
-    if not chunks:
+    if len(batch) == 0:
         return np.zeros((0, 10))
-    return (chunks[0] if len(chunks) == 1 else torch.cat(chunks)).double().numpy()  # one drawing: no copy
+    with torch.inference_mode():
+        if len(batch) <= batch_size:  # one drawing: a single call, no concatenation
+            logits = model(batch)
+        else:
+            logits = torch.cat([model(batch[i: i + batch_size]) for i in range(0, len(batch), batch_size)])
+    return logits.double().numpy()
+
+
+def _drawing_logits(image: np.ndarray, model: nn.Module) -> torch.Tensor:
+    """The (10,) float64 logits tensor for one drawing: the single-drawing path, with no batching glue."""
+    form = torch.from_numpy(_form_of(image)).reshape(1, 1, 28, 28)  # preprocess returns fresh contiguous float32
+    with torch.inference_mode():
+        return model(form)[0].double()
 
 
 def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return the model's 10 logits (float64) for a drawing; raises DrawingError when there is no ink."""
-    return logits_for_forms(_form_of(image)[None], model)[0]
+    return _drawing_logits(image, model).numpy()
 
 
 def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -168,5 +191,8 @@ def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 
 def predict_proba(image: np.ndarray, model: nn.Module) -> np.ndarray:
-    """Return 10 class probabilities (float64, summing to 1) for a drawing (canvas RGBA or grayscale)."""
-    return probabilities(predict_logits(image, model))
+    """Return 10 class probabilities (float64, summing to 1) for a drawing (canvas RGBA or grayscale).
+
+    The same stable softmax as ``probabilities``, taken by torch on the logits tensor (one call instead of a
+    round trip through numpy)."""
+    return torch.softmax(_drawing_logits(image, model), 0).numpy()

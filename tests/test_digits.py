@@ -237,9 +237,10 @@ def test_folding_batchnorm_into_the_convs_keeps_the_logits(mnist_test):
     np.testing.assert_allclose(logits_for_forms(forms, fused), logits_for_forms(forms, unfused), atol=1e-4)
 
 
-def test_folding_keeps_the_logits_of_a_cnn_with_a_hidden_layer():
+@pytest.mark.parametrize("hidden, first_linear", [(24, "Linear(288 → 24)"), (0, "Linear(288 → 10)")])
+def test_folding_keeps_the_logits_of_a_cnn_with_or_without_a_hidden_layer(hidden, first_linear):
     torch.manual_seed(0)
-    model = DigitCNN(widths=(8, 16, 32), hidden=24)
+    model = DigitCNN(widths=(8, 16, 32), hidden=hidden)
     for module in model.modules():  # non-trivial BatchNorm statistics, as after training
         if isinstance(module, torch.nn.BatchNorm2d):
             module.running_mean.uniform_(-0.5, 0.5)
@@ -250,7 +251,7 @@ def test_folding_keeps_the_logits_of_a_cnn_with_a_hidden_layer():
     forms = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
     before = logits_for_forms(forms, model)
     model.fold_for_inference()
-    assert model.folded and "Linear(288 → 24)" in model.SUMMARY
+    assert model.folded and first_linear in model.SUMMARY
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
     model.fold_for_inference()  # a second fold must not scale the first conv again
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
