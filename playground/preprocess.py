@@ -42,11 +42,11 @@ def _validated(image: np.ndarray) -> np.ndarray:
         return image
     if not (image.dtype == np.bool_ or np.issubdtype(image.dtype, np.integer) or np.issubdtype(image.dtype, np.floating)):
         raise DrawingError(f"expected uint8 or float pixels, got dtype {image.dtype}")
-    values = image.astype(np.float32)
-    if not np.isfinite(values).all():
+    if not np.isfinite(image).all():
         raise DrawingError("image contains NaN or infinite pixels")
-    if values.min() < 0 or values.max() > 255:
+    if image.min() < 0 or image.max() > 255:  # checked before the float32 cast, which would overflow
         raise DrawingError("pixel values must lie in [0, 1] or [0, 255]")
+    values = image.astype(np.float32)
     scale = 255.0 if values.max() <= 1.0 else 1.0
     return np.rint(values * scale).astype(np.uint8)
 

@@ -154,8 +154,10 @@ def test_one_pixel_line_is_handled():
     np.zeros((28, 28), np.complex64),
     np.full((28, 28), np.nan),
     np.full((28, 28), -3.0),
+    np.full((28, 28), 1e300),  # finite, but beyond float32
     [[0] * 28] * 28,
 ])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_degenerate_inputs_raise_a_clear_value_error(bad):
     with pytest.raises(ValueError) as info:
         preprocess(bad)
