@@ -77,14 +77,21 @@ class InkCrop:
     """Ink intensity (a PIL "L" image) of the part of a drawing where ink can be, and the full drawing's size.
 
     Reading a canvas spends most of its time on pixels far from the digit, so an opaque dark canvas is
-    cropped before its grayscale conversion. The crop keeps a margin wider than the resize filter; the form
-    then differs from an uncropped one only where the resize's filter positions round differently (at most
-    0.005 per pixel over 9,000 test drawings).
+    cropped before its grayscale conversion (other inputs after it). The crop keeps a margin wider than the
+    resize filter; the form then differs from an uncropped one only where the resize's filter positions round
+    differently: at most 0.005 per pixel on 1,300 canvas-style test drawings, 0.02 with 1-40 px strokes.
     """
 
     image: Image.Image
     full_height: int
     full_width: int
+
+
+def _box_around(top: int, bottom: int, left: int, right: int, image: Image.Image) -> tuple[int, int, int, int]:
+    """The PIL box (left, top, right, bottom) of these bounds plus a margin wider than the bilinear support of
+    ``_fit_box``, clipped to the image: cropping to it leaves the resize seeing the same pixels."""
+    margin = -(-max(bottom - top, right - left) // 10) + 2
+    return max(left - margin, 0), max(top - margin, 0), min(right + margin, image.width), min(bottom + margin, image.height)
 
 
 class _NoShortcut(Exception):
@@ -107,10 +114,8 @@ def _opaque_canvas_crop(rgba: np.ndarray) -> InkCrop | None:
     height, width = words.shape
     if top == 0 or left == 0 or bottom == height or right == width:
         raise _NoShortcut("colour on the border: the background may be light")
-    margin = -(-max(bottom - top, right - left) // 10) + 2  # wider than the bilinear support of _fit_box
-    box = (max(left - margin, 0), max(top - margin, 0), min(right + margin, width), min(bottom + margin, height))
     canvas = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)  # no copy
-    return InkCrop(canvas.crop(box).convert("L"), height, width)  # ITU-R 601 luma
+    return InkCrop(canvas.crop(_box_around(top, bottom, left, right, canvas)).convert("L"), height, width)  # luma
 
 
 def _ink_u8(image: np.ndarray) -> np.ndarray:
@@ -136,8 +141,7 @@ def _ink_of_validated(pixels: np.ndarray) -> np.ndarray:
 
 
 def ink_crop(image: np.ndarray) -> InkCrop | None:
-    """The ink of any accepted input, cropped around the drawing on an opaque dark canvas; None when such a
-    canvas is all black."""
+    """The ink of any accepted input, cropped around the drawing; None when there is no ink at all."""
     pixels = _validated(image)
     if pixels.shape[2] == 4:
         pixels = np.ascontiguousarray(pixels)
@@ -145,8 +149,12 @@ def ink_crop(image: np.ndarray) -> InkCrop | None:
             return _opaque_canvas_crop(pixels)
         except _NoShortcut:
             pass
-    ink = _ink_of_validated(pixels)
-    return InkCrop(Image.fromarray(ink), *ink.shape)
+    ink = Image.fromarray(_ink_of_validated(pixels))
+    nonzero = ink.getbbox()
+    if nonzero is None:
+        return None
+    left, top, right, bottom = nonzero
+    return InkCrop(ink.crop(_box_around(top, bottom, left, right, ink)), ink.height, ink.width)
 
 
 def ink_map(image: np.ndarray) -> np.ndarray:
