@@ -73,7 +73,7 @@ def _rgba_words(rgba: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class InkCrop:
+class _InkCrop:
     """Ink intensity (a PIL "L" image) of the part of a drawing where ink can be, and the full drawing's size.
 
     Reading a canvas spends most of its time on pixels far from the digit, so an opaque dark canvas is
@@ -98,7 +98,7 @@ class _NoShortcut(Exception):
     """The canvas is not opaque with a black border: read it the general way."""
 
 
-def _opaque_canvas_crop(rgba: np.ndarray) -> InkCrop | None:
+def _opaque_canvas_crop(rgba: np.ndarray) -> _InkCrop | None:
     """The ink of an opaque canvas whose border is black (a drawing on a dark canvas), converting only around
     the coloured pixels; None when the canvas is all black. Raises _NoShortcut when this does not apply."""
     words = _rgba_words(rgba)
@@ -115,7 +115,7 @@ def _opaque_canvas_crop(rgba: np.ndarray) -> InkCrop | None:
     if top == 0 or left == 0 or bottom == height or right == width:
         raise _NoShortcut("colour on the border: the background may be light")
     canvas = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)  # no copy
-    return InkCrop(canvas.crop(_box_around(top, bottom, left, right, canvas)).convert("L"), height, width)  # luma
+    return _InkCrop(canvas.crop(_box_around(top, bottom, left, right, canvas)).convert("L"), height, width)  # luma
 
 
 def _ink_u8(image: np.ndarray) -> np.ndarray:
@@ -140,7 +140,7 @@ def _ink_of_validated(pixels: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(ink)
 
 
-def ink_crop(image: np.ndarray) -> InkCrop | None:
+def _ink_crop(image: np.ndarray) -> _InkCrop | None:
     """The ink of any accepted input, cropped around the drawing; None when there is no ink at all."""
     pixels = _validated(image)
     if pixels.shape[2] == 4:
@@ -154,7 +154,7 @@ def ink_crop(image: np.ndarray) -> InkCrop | None:
     if nonzero is None:
         return None
     left, top, right, bottom = nonzero
-    return InkCrop(ink.crop(_box_around(top, bottom, left, right, ink)), ink.height, ink.width)
+    return _InkCrop(ink.crop(_box_around(top, bottom, left, right, ink)), ink.height, ink.width)
 
 
 def ink_map(image: np.ndarray) -> np.ndarray:
@@ -165,7 +165,7 @@ def ink_map(image: np.ndarray) -> np.ndarray:
 _INK_LEVEL = round(INK_THRESHOLD * 255)  # a uint8 ink value above this is ink
 
 
-def _ink_bbox(ink: InkCrop) -> tuple[int, int, int, int] | None:
+def _ink_bbox(ink: _InkCrop) -> tuple[int, int, int, int] | None:
     """Bounding box (top, bottom, left, right) of the ink in ``ink.image``'s pixels, or None for no/speck ink."""
     mask = np.asarray(ink.image) > _INK_LEVEL
     rows = np.flatnonzero(mask.any(axis=1))
@@ -229,7 +229,7 @@ def preprocess(image: np.ndarray) -> np.ndarray | None:
     Accepts an RGBA uint8 (H, W, 4) canvas image or a grayscale (H, W) array. Raises DrawingError (a
     ValueError) with a readable message for inputs that cannot be a drawing.
     """
-    ink = ink_crop(image)
+    ink = _ink_crop(image)
     bbox = _ink_bbox(ink) if ink is not None else None
     if bbox is None:
         return None
