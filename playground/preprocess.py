@@ -89,9 +89,10 @@ class _InkCrop:
 
 def _box_around(top: int, bottom: int, left: int, right: int, image: Image.Image) -> tuple[int, int, int, int]:
     """The PIL box (left, top, right, bottom) of these bounds plus a margin wider than the bilinear support of
-    ``_fit_box``, clipped to the image: cropping to it leaves the resize seeing the same pixels."""
+    ``_fit_box``, clipped to the image: the resize sees the same pixels in the crop as in the whole."""
     margin = -(-max(bottom - top, right - left) // 10) + 2
-    return max(left - margin, 0), max(top - margin, 0), min(right + margin, image.width), min(bottom + margin, image.height)
+    width, height = image.size
+    return max(left - margin, 0), max(top - margin, 0), min(right + margin, width), min(bottom + margin, height)
 
 
 class _NoShortcut(Exception):
