@@ -59,17 +59,17 @@ def _border_mean(values: np.ndarray) -> float:
     return (first_and_last_rows + first_and_last_columns) / (2 * width + 2 * (height - 2))
 
 
-def _has_transparency(rgba: np.ndarray) -> bool:
-    """True when any pixel of a contiguous RGBA uint8 image has alpha < 255 (one pass over 32-bit words)."""
-    return int(_rgba_words(rgba).min()) < _OPAQUE_BLACK  # little-endian: alpha is the top byte
-
-
 _OPAQUE_BLACK = 0xFF000000  # an RGBA pixel as a little-endian 32-bit word: alpha 255, no colour
 
 
 def _rgba_words(rgba: np.ndarray) -> np.ndarray:
     """A contiguous RGBA uint8 (H, W, 4) image seen as (H, W) little-endian 32-bit words, without a copy."""
     return rgba.view(np.dtype("<u4"))[:, :, 0]
+
+
+def _has_transparency(rgba: np.ndarray) -> bool:
+    """True when any pixel of a contiguous RGBA uint8 image has alpha < 255 (one pass over 32-bit words)."""
+    return int(_rgba_words(rgba).min()) < _OPAQUE_BLACK  # little-endian: alpha is the top byte
 
 
 @dataclass(frozen=True)
@@ -119,12 +119,8 @@ def _opaque_canvas_crop(rgba: np.ndarray) -> _InkCrop | None:
     return _InkCrop(canvas.crop(_box_around(top, bottom, left, right, canvas)).convert("L"), height, width)  # luma
 
 
-def _ink_u8(image: np.ndarray) -> np.ndarray:
-    """Ink intensity as uint8 (H, W): bright-on-dark, ink-in-alpha or dark-on-light input."""
-    return _ink_of_validated(_validated(image))
-
-
 def _ink_of_validated(pixels: np.ndarray) -> np.ndarray:
+    """Ink intensity as uint8 (H, W) of a validated (H, W, C) image: bright-on-dark, ink-in-alpha or dark-on-light."""
     channels = pixels.shape[2]
     if channels == 1:
         ink = pixels[:, :, 0]
@@ -160,7 +156,7 @@ def _ink_crop(image: np.ndarray) -> _InkCrop | None:
 
 def ink_map(image: np.ndarray) -> np.ndarray:
     """Return ink intensity in [0, 1], float32 (H, W), for any accepted input."""
-    return _ink_u8(image).astype(np.float32) / 255.0
+    return _ink_of_validated(_validated(image)).astype(np.float32) / 255.0
 
 
 _INK_LEVEL = round(INK_THRESHOLD * 255)  # a uint8 ink value above this is ink
