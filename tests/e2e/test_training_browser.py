@@ -103,7 +103,8 @@ def test_play_redraws_live_and_pause_stops(page, app_url):
             .find(m => m.querySelector("[data-testid='stMetricLabel']").innerText.trim() === "Epoch");
         return label && parseInt(label.querySelector("[data-testid='stMetricValue']").innerText) > before;
     }""", arg=before, timeout=FINISH_TIMEOUT)
-    assert page.locator("[data-testid='stPlotlyChart'] .yaxislayer-above").count() > 0
+    # the loss charts are redrawn while playing: wait (Playwright's retrying expect) for one to have its axes
+    expect(page.locator("[data-testid='stPlotlyChart'] .yaxislayer-above").first).to_be_attached(timeout=RUN_TIMEOUT)
     click_button(page, "Pause")
     page.wait_for_timeout(400)  # a tick requested just before Pause may still run once (it cannot advance)
     wait_for_app_run(page, timeout=RUN_TIMEOUT)
