@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.browser import assert_no_exception, open_page, screenshot
 
@@ -25,5 +26,5 @@ def test_deep_link_as_a_fresh_servers_first_request_gets_the_navigation_frame(pa
     for title in ("Overview", "Softmax explorer", "Training lab", "Digit canvas"):
         assert title in nav.inner_text()
     assert "_ui" not in nav.inner_text() and "ui\n" not in nav.inner_text()
-    assert page.locator("[data-testid='stTextArea'] textarea").first.input_value() == "4, 5, 6"
+    expect(page.locator("[data-testid='stTextArea'] textarea").first).to_have_value("4, 5, 6", timeout=20_000)  # the page may still be applying the link
     assert_no_exception(page)
