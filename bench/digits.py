@@ -1,6 +1,6 @@
 """Digit pipeline figures: MNIST accuracy, accuracy on canvas-style drawings, latency, model load time.
 
-    python bench/digits.py [--drawings 10000] [--seed 7] [--repeats 2000]
+    python bench/digits.py [--drawings 10000] [--seed 7] [--repeats 2000] [--trace-scales 1,3]
 
 Prints figures; asserts nothing (targets: CNN >= 99.5% MNIST test and on drawings, linear >= 92.5%,
 predict_proba p50 <= 1 ms for the CNN on a 280x280 RGBA canvas, model load <= 200 ms).
@@ -8,6 +8,7 @@ predict_proba p50 <= 1 ms for the CNN on a 280x280 RGBA canvas, model load <= 20
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -20,7 +21,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from playground.digits import load_model, logits_for_forms, predict_proba, preprocess  # noqa: E402
-from playground.drawing import random_style, render_skeleton, skeletonize, upsampled  # noqa: E402
+from playground.drawing import random_style, render_skeleton, skeletonize, traced_skeletons  # noqa: E402
 from playground.mnist import load_mnist  # noqa: E402
 
 
@@ -39,7 +40,7 @@ def drawing_accuracy(models: dict, count: int, seed: int, trace_scale: int = 1) 
     images, labels = load_mnist("test")
     rng = np.random.default_rng(seed)
     pick = rng.permutation(len(images))[:count]
-    skeletons = skeletonize(upsampled(images[pick], trace_scale) > 127)
+    skeletons = traced_skeletons(images[pick], trace_scale)
     correct = {name: 0 for name in models}
     naive_correct = {name: 0 for name in models}
     naive_forms = []
@@ -73,11 +74,20 @@ def latency(model, repeats: int) -> tuple[list[float], list[float]]:
     return total, prep
 
 
+def trace_note(trace_scale: int) -> str:
+    """How the CNN's training used re-drawings traced at this scale (its card lists the scales)."""
+    copies = json.loads((Path(__file__).resolve().parent.parent / "assets/models/cnn.json").read_text())
+    used = copies.get("redraw_trace_scales", []).count(trace_scale)
+    return f"as {used} training cop{'y was' if used == 1 else 'ies were'}" if used else "a re-drawing no training copy used"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--drawings", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=2000)
+    parser.add_argument("--trace-scales", default="1,3",
+                        help="comma-separated skeleton trace scales for the re-drawn test digits (6 takes ~0.07 s each)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
@@ -105,8 +115,8 @@ def main() -> None:
         acc = float((logits_for_forms(forms, model).argmax(1) == labels).mean())
         print(f"MNIST test accuracy {kind}: {acc * 100:.2f}%")
 
-    for trace_scale, what in ((1, "skeleton traced at 28×28, as two training copies were"),
-                              (3, "skeleton traced at 84×84: a re-drawing no training copy used")):
+    for trace_scale in (int(scale) for scale in args.trace_scales.split(",")):
+        what = f"skeleton traced at {28 * trace_scale}×{28 * trace_scale}, " + trace_note(trace_scale)
         t0 = time.perf_counter()
         for kind, (acc, naive) in drawing_accuracy(models, args.drawings, args.seed, trace_scale).items():
             print(f"drawings accuracy {kind}: {acc * 100:.2f}% with our preprocessing, {naive * 100:.2f}% with a naive "

@@ -132,11 +132,16 @@ def redraw(images: np.ndarray, seed: int, trace_scale: int = 1, **style_ranges) 
     detailed path than the 28×28 one, i.e. a second, independent way of re-drawing the same digits.
     """
     rng = np.random.default_rng(seed)
+    styles = [random_style(rng, **style_ranges) for _ in range(len(images))]
+    return traced_skeletons(images, trace_scale), styles
+
+
+def traced_skeletons(images: np.ndarray, trace_scale: int = 1) -> np.ndarray:
+    """Skeletons (N, 28·s, 28·s) of MNIST uint8 images upsampled ``trace_scale`` times, thinned in chunks that
+    keep memory bounded (10,000 digits traced at 6× would need ~9 GB at once)."""
     chunk = max(1, SKELETON_CHUNK_PIXELS // (images.shape[1] * images.shape[2] * trace_scale ** 2))
     parts = [skeletonize(upsampled(images[i: i + chunk], trace_scale) > 127) for i in range(0, len(images), chunk)]
-    skeletons = np.concatenate(parts) if parts else np.zeros((0, *(side * trace_scale for side in images.shape[1:])), bool)
-    styles = [random_style(rng, **style_ranges) for _ in range(len(images))]
-    return skeletons, styles
+    return np.concatenate(parts) if parts else np.zeros((0, *(side * trace_scale for side in images.shape[1:])), bool)
 
 
 def drawn_forms(images: np.ndarray, seed: int, trace_scale: int = 1, **style_ranges) -> np.ndarray:
