@@ -141,7 +141,8 @@ def drawing_section(kind: str, models_dir: str) -> None:
         st.switch_page("pages/softmax.py", query_params=st.session_state.pop(EXPLORER_KEY))
     canvas_col, result_col = st.columns(2)
     with canvas_col:
-        st.caption("Draw here. Hover or touch the canvas for its undo, redo and clear tools.")
+        st.caption("Draw here. The canvas's undo, redo and clear tools show when you hover it "
+                   "(under it, on a touch screen).")
         image = draw_canvas()
     with result_col:
         form = read_drawing(image)
@@ -206,14 +207,13 @@ def main() -> None:
     kind = st.radio("Model", list(dp.MODEL_LABELS), format_func=dp.MODEL_LABELS.get, key=MODEL_KEY, horizontal=True)
     models_dir = str(model_files.MODELS_DIR)
     drawing_section(kind, models_dir)
-    if not model_is_usable(kind, models_dir):
-        return
-    model_card(kind, models_dir)
-    if kind == "linear":
-        templates_section(models_dir)
-    mistakes_gallery(kind, models_dir)
-    st.components.v2.component("digits_send_on_stroke_end", js=dp.SEND_ON_STROKE_END_JS)(
-        key="digits_send_on_stroke_end", height=0)  # no visible output: it only speeds up the canvas
+    if model_is_usable(kind, models_dir):
+        model_card(kind, models_dir)
+        if kind == "linear":
+            templates_section(models_dir)
+        mistakes_gallery(kind, models_dir)
+    st.components.v2.component("digits_canvas_helpers", js=dp.CANVAS_HELPERS_JS)(
+        key="digits_canvas_helpers", height=0)  # no visible output: it only helps the canvas (last, so no gap shows)
 
 
 main()

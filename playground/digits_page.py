@@ -27,14 +27,39 @@ MODEL_NAMES: dict[str, str] = {"linear": "softmax regression", "cnn": "CNN"}  # 
 SORT_ORDERS: dict[str, bool] = {"most confident first": False, "least confident first": True}
 
 
-# The canvas component sends a drawing to the app 200 ms after the last change (a debounce in its
-# frontend). Mounted once on the page, this script presses the canvas toolbar's own "Update the app with
-# this drawing" button as soon as a stroke ends, so the prediction need not wait for that timer. If the
-# button is not found (another version of the component), the debounced send still happens.
-SEND_ON_STROKE_END_JS = """
+# Mounted once on the Digit canvas page, this script helps the canvas component in two ways:
+# - The canvas sends a drawing to the app 200 ms after the last change (a debounce in its frontend). The script
+#   presses the toolbar's own "Update the app with this drawing" button as soon as a stroke ends, so the
+#   prediction need not wait for that timer. If the button is not found (another version of the component),
+#   the debounced send still happens.
+# - The toolbar waits, invisible, over the canvas's top-right corner until the canvas is hovered. A finger
+#   cannot hover, so on a phone that corner swallowed strokes (or pressed an unseen "Reset canvas"). The script
+#   adds a style to each canvas's shadow root: with a mouse, pointers pass through the hidden toolbar and
+#   hovering shows it as before; on a touch screen the toolbar is always shown, in its own row under the canvas.
+CANVAS_HELPERS_JS = """
+const TOOLBAR_CSS =
+  // With a mouse: the hidden toolbar lets pointers through to the canvas; hovering the canvas shows it as before.
+  ".dc-toolbar{pointer-events:none}" +
+  ".dc-root:hover>.dc-toolbar,.dc-toolbar:focus-within,.dc-toolbar[data-pinned=true]{pointer-events:auto}" +
+  // On a touch screen, which cannot hover: the toolbar is always shown, in a row of its own under the canvas.
+  "@media (hover: none){.dc-toolbar{position:static;opacity:1;pointer-events:auto;" +
+  "justify-content:flex-end;padding:.25rem 0 0}}";
+
+function styleCanvasToolbars() {
+  for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+    const root = host.shadowRoot;
+    if (root && !root.querySelector("style[data-digits-toolbar]")) {
+      const style = document.createElement("style");
+      style.dataset.digitsToolbar = "";
+      style.textContent = TOOLBAR_CSS;  // only .dc-* rules: other components ignore it
+      root.append(style);
+    }
+  }
+}
+
 export default function () {
-  if (window.__digitsSendOnStrokeEnd) return;
-  window.__digitsSendOnStrokeEnd = true;
+  if (window.__digitsCanvasHelpers) return;
+  window.__digitsCanvasHelpers = true;
   document.addEventListener("pointerup", (event) => {
     const canvas = event.composedPath().find(
       (el) => el instanceof HTMLCanvasElement && el.classList.contains("upper-canvas"));
@@ -42,6 +67,14 @@ export default function () {
       'button[aria-label="Update the app with this drawing"]');
     if (button) setTimeout(() => button.click(), 0);  // after the canvas has added the stroke
   }, true);
+  let queued = false;  // a new canvas (Clear remounts it) gets the style within a frame
+  new MutationObserver(() => {
+    if (!queued) {
+      queued = true;
+      requestAnimationFrame(() => { queued = false; styleCanvasToolbars(); });
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+  styleCanvasToolbars();
 }
 """
 

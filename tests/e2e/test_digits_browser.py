@@ -60,8 +60,8 @@ def test_draw_one_seven_zero_and_clear(page, app_url):
     open_page(page, app_url, "digits", f"model={MODEL}")
     assert "Draw a digit" in page.locator("[data-testid='stMain']").inner_text()
     assert page.locator(METRIC).count() == 0
-    # The page's stroke-end sender is mounted and finds the toolbar button it presses.
-    page.wait_for_function("window.__digitsSendOnStrokeEnd === true")
+    # The page's canvas helpers are mounted, and the stroke-end sender finds the toolbar button it presses.
+    page.wait_for_function("window.__digitsCanvasHelpers === true")
     expect(page.locator("button[aria-label='Update the app with this drawing']")).to_have_count(1)
     for strokes, (left, top, size), expected in [
         (ONE, (50, 30, 210), "1"),  # tall, centred
@@ -120,6 +120,35 @@ def test_softmax_regression_insides_and_mistakes_gallery(page, app_url):
     assert len([c for c in captions if c.startswith("true ")]) == 24, captions
     assert_no_exception(page)
     screenshot(page, "digits-desktop-linear")
+
+
+def ink_pixels_in(page, x0: int, y0: int, x1: int, y1: int) -> int:
+    """Bright pixels of the canvas's drawing layer inside the CSS-pixel box [x0, x1) × [y0, y1)."""
+    return page.locator("canvas.dc-canvas.lower-canvas").evaluate(
+        """(c, [x0, y0, x1, y1]) => { const k = c.width / c.getBoundingClientRect().width;
+             const d = c.getContext('2d').getImageData(x0 * k, y0 * k, (x1 - x0) * k, (y1 - y0) * k).data;
+             let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++; return n / (k * k); }""",
+        [x0, y0, x1, y1],
+    )
+
+
+def test_a_finger_can_draw_across_the_canvas_top_right_corner(phone_page, app_url):
+    # The canvas's toolbar hides over the top-right corner until hovered; a finger cannot hover, so the
+    # page must keep that hidden toolbar from taking touches meant for the drawing, and still offer its tools.
+    page = phone_page
+    open_page(page, app_url, "digits", f"model={MODEL}")
+    seven_from_the_corner = [[(1.0, 0.0), (0.0, 0.0)], [(1.0, 0.0), (0.45, 1.0)]]  # both strokes start there
+    draw_with_touch(page, seven_from_the_corner, 40, 8, 225)
+    assert prediction_after_drawing(page) == "7"
+    assert ink_pixels_in(page, 200, 0, 280, 24) > 400  # the bar reached the corner
+    ink = ink_pixels(page)
+    page.locator("button[aria-label='Undo']").tap()  # on a touch screen the toolbar is shown under the canvas
+    for _ in range(50):  # the undo redraws the canvas on its next frame
+        if ink_pixels(page) < ink:
+            break
+        page.wait_for_timeout(100)
+    assert 0 < ink_pixels(page) < ink  # the 7's second stroke is gone, its bar stays
+    assert_no_exception(page)
 
 
 def test_phone_touch_drawing_fits_the_screen(phone_page, app_url):
