@@ -249,7 +249,7 @@ async def training_part(tab, url: str, result: SessionResult, timeout_ms: float)
 
 
 async def draw(tab, stroke, left: float = 60, top: float = 40, size: float = 180) -> None:
-    """One mouse stroke on the canvas in small steps, after hovering (the canvas toolbar slides away)."""
+    """One mouse stroke on the canvas in small steps, after resting on it for a moment as a person does."""
     canvas = tab.locator(CANVAS)
     await canvas.scroll_into_view_if_needed()
     box = await canvas.bounding_box()

@@ -141,8 +141,7 @@ def drawing_section(kind: str, models_dir: str) -> None:
         st.switch_page("pages/softmax.py", query_params=st.session_state.pop(EXPLORER_KEY))
     canvas_col, result_col = st.columns(2)
     with canvas_col:
-        st.caption("Draw here. The canvas's undo, redo and clear tools show when you hover it "
-                   "(under it, on a touch screen).")
+        st.caption("Draw here. The canvas's own undo, redo and clear tools are under it.")
         image = draw_canvas()
     with result_col:
         form = read_drawing(image)

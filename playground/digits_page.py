@@ -32,18 +32,16 @@ SORT_ORDERS: dict[str, bool] = {"most confident first": False, "least confident 
 #   presses the toolbar's own "Update the app with this drawing" button as soon as a stroke ends, so the
 #   prediction need not wait for that timer. If the button is not found (another version of the component),
 #   the debounced send still happens.
-# - The toolbar waits, invisible, over the canvas's top-right corner until the canvas is hovered. A finger
-#   cannot hover, so on a phone that corner swallowed strokes (or pressed an unseen "Reset canvas"). The script
-#   adds a style to each canvas's shadow root: with a mouse, pointers pass through the hidden toolbar and
-#   hovering shows it as before; on a touch screen the toolbar is always shown, in its own row under the canvas.
+# - The toolbar waits, invisible, over the canvas's top-right corner until the canvas is hovered, and then
+#   slides up above it. A finger cannot hover, so on a phone that corner swallowed strokes (or pressed an
+#   unseen "Reset canvas"); with a mouse, a quick press there while the toolbar slid away was lost too. The
+#   script adds a style to each canvas's shadow root that puts the toolbar in a row of its own under the canvas.
 CANVAS_HELPERS_JS = """
-const TOOLBAR_CSS =
-  // With a mouse: the hidden toolbar lets pointers through to the canvas; hovering the canvas shows it as before.
-  ".dc-toolbar{pointer-events:none}" +
-  ".dc-root:hover>.dc-toolbar,.dc-toolbar:focus-within,.dc-toolbar[data-pinned=true]{pointer-events:auto}" +
-  // On a touch screen, which cannot hover: the toolbar is always shown, in a row of its own under the canvas.
-  "@media (hover: none){.dc-toolbar{position:static;opacity:1;pointer-events:auto;" +
-  "justify-content:flex-end;padding:.25rem 0 0}}";
+// The toolbar becomes a row of its own under the canvas, always shown: never over the drawing, and reachable
+// without hovering (which a finger cannot do). "!important": a remounted canvas (Clear) may render its own
+// stylesheet after this one, and its hover rules are more specific.
+const TOOLBAR_CSS = ".dc-toolbar{position:static!important;opacity:1!important;pointer-events:auto!important;" +
+  "justify-content:flex-end!important;padding:.25rem 0 0!important}";
 
 function styleCanvasToolbars() {
   for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {

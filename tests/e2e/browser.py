@@ -90,8 +90,7 @@ def stroke_points(stroke, left, top, size, step_px=8.0):
 def draw_with_mouse(page, strokes, left, top, size, hover_ms: int = 400) -> None:
     """Draw strokes with the mouse inside the canvas: move, down, many small moves, up.
 
-    The canvas's toolbar waits, invisible, over the canvas's top-right corner until the pointer hovers
-    the canvas, so hover first (as a person does) and let it slide up out of the way.
+    The pointer rests on the canvas for ``hover_ms`` first, as a person's does; 0 presses as soon as it arrives.
     """
     cx, cy = canvas_origin(page)
     page.mouse.move(cx + 140, cy + 200)

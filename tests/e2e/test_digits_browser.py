@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.paths import MODELS_DIR
-from tests.e2e.browser import (ONE, SEVEN, ZERO, assert_no_exception, canvas_origin, draw_with_mouse, open_page,
+from tests.e2e.browser import (CANVAS, ONE, SEVEN, ZERO, assert_no_exception, canvas_origin, draw_with_mouse, open_page,
                                screenshot, stroke_points, wait_for_app_run)
 
 pytestmark = pytest.mark.e2e
@@ -132,17 +132,33 @@ def ink_pixels_in(page, x0: int, y0: int, x1: int, y1: int) -> int:
     )
 
 
+SEVEN_FROM_THE_CORNER = [[(1.0, 0.0), (0.0, 0.0)], [(1.0, 0.0), (0.45, 1.0)]]  # both strokes start top right
+
+
+def test_a_mouse_stroke_can_start_in_the_canvas_corner_as_soon_as_the_pointer_arrives(page, app_url):
+    # The canvas's toolbar used to slide up out of that corner when the pointer arrived, taking a quick press.
+    open_page(page, app_url, "digits", f"model={MODEL}")
+    for attempt in ("fresh canvas", "after Clear"):  # Clear mounts a new canvas, which needs the page's style again
+        draw_with_mouse(page, SEVEN_FROM_THE_CORNER, 40, 8, 225, hover_ms=0)
+        assert prediction_after_drawing(page) == "7", attempt
+        assert ink_pixels_in(page, 200, 0, 280, 24) > 1000, attempt  # the first stroke's bar, not only a cap
+        toolbar = page.locator(".dc-toolbar").bounding_box()
+        canvas = page.locator(CANVAS).bounding_box()
+        assert toolbar["y"] >= canvas["y"] + canvas["height"] - 0.5, (attempt, toolbar, canvas)  # a row under it
+        clear(page)
+    assert_no_exception(page)
+
+
 def test_a_finger_can_draw_across_the_canvas_top_right_corner(phone_page, app_url):
     # The canvas's toolbar hides over the top-right corner until hovered; a finger cannot hover, so the
     # page must keep that hidden toolbar from taking touches meant for the drawing, and still offer its tools.
     page = phone_page
     open_page(page, app_url, "digits", f"model={MODEL}")
-    seven_from_the_corner = [[(1.0, 0.0), (0.0, 0.0)], [(1.0, 0.0), (0.45, 1.0)]]  # both strokes start there
-    draw_with_touch(page, seven_from_the_corner, 40, 8, 225)
+    draw_with_touch(page, SEVEN_FROM_THE_CORNER, 40, 8, 225)
     assert prediction_after_drawing(page) == "7"
     assert ink_pixels_in(page, 200, 0, 280, 24) > 400  # the bar reached the corner
     ink = ink_pixels(page)
-    page.locator("button[aria-label='Undo']").tap()  # on a touch screen the toolbar is shown under the canvas
+    page.locator("button[aria-label='Undo']").tap()  # the toolbar is shown under the canvas: no hover needed
     for _ in range(50):  # the undo redraws the canvas on its next frame
         if ink_pixels(page) < ink:
             break
@@ -154,7 +170,7 @@ def test_a_finger_can_draw_across_the_canvas_top_right_corner(phone_page, app_ur
 def test_phone_touch_drawing_fits_the_screen(phone_page, app_url):
     page = phone_page
     open_page(page, app_url, "digits", f"model={MODEL}")
-    draw_with_touch(page, ONE, 60, 45, 225)  # a finger cannot hover: keep clear of the toolbar's corner
+    draw_with_touch(page, ONE, 60, 45, 225)
     assert prediction_after_drawing(page) == "1"
     assert ink_pixels(page) > 500
     overflow = page.evaluate("""() => { const m = document.querySelector('[data-testid=stMain]');
