@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -135,13 +136,18 @@ def ink_pixels_in(page, x0: int, y0: int, x1: int, y1: int) -> int:
 SEVEN_FROM_THE_CORNER = [[(1.0, 0.0), (0.0, 0.0)], [(1.0, 0.0), (0.45, 1.0)]]  # both strokes start top right
 
 
+def assert_a_seven_from_the_corner_is_read(page, draw, note: str = "") -> None:
+    """Draw a 7 whose two strokes start in the canvas's top-right corner: both must reach the app."""
+    draw(page, SEVEN_FROM_THE_CORNER, 40, 8, 225)
+    assert prediction_after_drawing(page) == "7", note
+    assert ink_pixels_in(page, 200, 0, 280, 24) > 1000, note  # the first stroke's bar, not only a cap
+
+
 def test_a_mouse_stroke_can_start_in_the_canvas_corner_as_soon_as_the_pointer_arrives(page, app_url):
     # The canvas's toolbar used to slide up out of that corner when the pointer arrived, taking a quick press.
     open_page(page, app_url, "digits", f"model={MODEL}")
     for attempt in ("fresh canvas", "after Clear"):  # Clear mounts a new canvas, which needs the page's style again
-        draw_with_mouse(page, SEVEN_FROM_THE_CORNER, 40, 8, 225, hover_ms=0)
-        assert prediction_after_drawing(page) == "7", attempt
-        assert ink_pixels_in(page, 200, 0, 280, 24) > 1000, attempt  # the first stroke's bar, not only a cap
+        assert_a_seven_from_the_corner_is_read(page, partial(draw_with_mouse, hover_ms=0), attempt)
         toolbar = page.locator(".dc-toolbar").bounding_box()
         canvas = page.locator(CANVAS).bounding_box()
         assert toolbar["y"] >= canvas["y"] + canvas["height"] - 0.5, (attempt, toolbar, canvas)  # a row under it
@@ -154,9 +160,7 @@ def test_a_finger_can_draw_across_the_canvas_top_right_corner(phone_page, app_ur
     # page must keep that hidden toolbar from taking touches meant for the drawing, and still offer its tools.
     page = phone_page
     open_page(page, app_url, "digits", f"model={MODEL}")
-    draw_with_touch(page, SEVEN_FROM_THE_CORNER, 40, 8, 225)
-    assert prediction_after_drawing(page) == "7"
-    assert ink_pixels_in(page, 200, 0, 280, 24) > 400  # the bar reached the corner
+    assert_a_seven_from_the_corner_is_read(page, draw_with_touch)
     ink = ink_pixels(page)
     page.locator("button[aria-label='Undo']").tap()  # the toolbar is shown under the canvas: no hover needed
     for _ in range(50):  # the undo redraws the canvas on its next frame
