@@ -8,7 +8,6 @@ predict_proba p50 <= 1 ms for the CNN on a 280x280 RGBA canvas, model load <= 20
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -23,6 +22,7 @@ from PIL import Image  # noqa: E402
 from playground.digits import load_model, logits_for_forms, predict_proba, preprocess  # noqa: E402
 from playground.drawing import random_style, render_skeleton, skeletonize, traced_skeletons  # noqa: E402
 from playground.mnist import load_mnist  # noqa: E402
+from playground.model_files import load_card  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -76,8 +76,7 @@ def latency(model, repeats: int) -> tuple[list[float], list[float]]:
 
 def trace_note(trace_scale: int) -> str:
     """How the CNN's training used re-drawings traced at this scale (its card lists the scales)."""
-    copies = json.loads((Path(__file__).resolve().parent.parent / "assets/models/cnn.json").read_text())
-    used = copies.get("redraw_trace_scales", []).count(trace_scale)
+    used = load_card("cnn").get("redraw_trace_scales", []).count(trace_scale)
     return f"as {used} training cop{'y was' if used == 1 else 'ies were'}" if used else "a re-drawing no training copy used"
 
 

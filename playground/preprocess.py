@@ -96,6 +96,12 @@ def _box_around(top: int, bottom: int, left: int, right: int, image: Image.Image
     return max(left - margin, 0), max(top - margin, 0), min(right + margin, width), min(bottom + margin, height)
 
 
+def _crop_to(ink: Image.Image, nonzero: tuple[int, int, int, int]) -> _InkCrop:
+    """``ink`` cropped around its nonzero box (PIL order: left, top, right, bottom) plus the resize margin."""
+    left, top, right, bottom = nonzero
+    return _InkCrop(ink.crop(_box_around(top, bottom, left, right, ink)), ink.height, ink.width)
+
+
 class _NoShortcut(Exception):
     """The canvas is not opaque with a black border: read it the general way."""
 
@@ -115,7 +121,7 @@ def _opaque_canvas_crop(rgba: np.ndarray) -> _InkCrop | None:
     touches_border = top == 0 or left == 0 or bottom == height or right == width
     if touches_border and _border_mean(np.asarray(luma)) > 127:
         raise _NoShortcut("light background: the general path inverts it")
-    return _InkCrop(luma.crop(_box_around(top, bottom, left, right, luma)), height, width)
+    return _crop_to(luma, nonzero)
 
 
 def _ink_of_validated(pixels: np.ndarray) -> np.ndarray:
@@ -147,10 +153,7 @@ def _ink_crop(image: np.ndarray) -> _InkCrop | None:
             pass
     ink = Image.fromarray(_ink_of_validated(pixels))
     nonzero = ink.getbbox()
-    if nonzero is None:
-        return None
-    left, top, right, bottom = nonzero
-    return _InkCrop(ink.crop(_box_around(top, bottom, left, right, ink)), ink.height, ink.width)
+    return _crop_to(ink, nonzero) if nonzero is not None else None
 
 
 def ink_map(image: np.ndarray) -> np.ndarray:
