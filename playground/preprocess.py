@@ -88,18 +88,15 @@ class _InkCrop:
     full_width: int
 
 
-def _box_around(top: int, bottom: int, left: int, right: int, image: Image.Image) -> tuple[int, int, int, int]:
-    """The PIL box (left, top, right, bottom) of these bounds plus a margin wider than the bilinear support of
-    ``_fit_box``, clipped to the image: the resize sees the same pixels in the crop as in the whole."""
-    margin = -(-max(bottom - top, right - left) // 10) + 2
-    width, height = image.size
-    return max(left - margin, 0), max(top - margin, 0), min(right + margin, width), min(bottom + margin, height)
-
-
 def _crop_to(ink: Image.Image, nonzero: tuple[int, int, int, int]) -> _InkCrop:
-    """``ink`` cropped around its nonzero box (PIL order: left, top, right, bottom) plus the resize margin."""
+    """``ink`` cropped around its nonzero box (PIL order: left, top, right, bottom) plus a margin wider than the
+    bilinear support of ``_fit_box``, clipped to the image: the resize sees the same pixels in the crop as in the
+    whole."""
     left, top, right, bottom = nonzero
-    return _InkCrop(ink.crop(_box_around(top, bottom, left, right, ink)), ink.height, ink.width)
+    margin = -(-max(bottom - top, right - left) // 10) + 2
+    width, height = ink.size
+    box = (max(left - margin, 0), max(top - margin, 0), min(right + margin, width), min(bottom + margin, height))
+    return _InkCrop(ink.crop(box), height, width)
 
 
 class _NoShortcut(Exception):
