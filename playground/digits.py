@@ -95,6 +95,26 @@ class DigitCNN(nn.Module):
             x = F.relu_(F.linear(x, weight, bias))
         return F.linear(x, *head)
 
+    def one_form_logits(self, form: np.ndarray) -> np.ndarray:
+        """The (1, 10) float32 logits of one MNIST form, float32 (28, 28), once folded (``fold_for_inference``).
+
+        One drawing is so little arithmetic that each call's fixed cost counts: the first conv (one input
+        channel) and the fully connected layers run as numpy matmuls, whose calls cost a few µs where torch's
+        cost several; the two wide convs stay in torch. Same logits as ``forward`` to float rounding. Reads the
+        weights, never writes them; call it under ``torch.inference_mode()``.
+        """
+        taps, bias = self._first_conv_numpy
+        x = torch.from_numpy(_first_conv_block(form, taps, bias)).permute(0, 3, 1, 2)  # channels-last
+        for weight, bias in self._conv_plan[1:]:
+            x = torch.relu_(torch.max_pool2d(torch.conv2d(x, weight, bias, padding=1), 2))
+        features = x.permute(0, 2, 3, 1).reshape(1, -1).numpy()
+        *hidden_layers, (head_weight, head_bias) = self._dense_numpy
+        for weight, bias in hidden_layers:
+            features = features @ weight
+            features += bias
+            np.maximum(features, np.float32(0), out=features)
+        return features @ head_weight + head_bias
+
     def fold_for_inference(self) -> "DigitCNN":
         """Fold each BatchNorm into its conv and the input's 1 / std into the first conv, stored channels-last,
         and gather the tensors the folded forward uses.
@@ -117,7 +137,34 @@ class DigitCNN(nn.Module):
         first, *rest = [self.hidden, self.head] if self.hidden_size else [self.head]
         self._linear_plan = ((_channels_last_columns(first.weight, self.widths[2]), first.bias),
                              *((layer.weight, layer.bias) for layer in rest))
+        first_conv = self.features[0][0]  # (c1, 1, 3, 3) → (c1, 9): the taps row-major over the 3×3
+        self._first_conv_numpy = (first_conv.weight.detach().reshape(self.widths[0], 9).contiguous().numpy(),
+                                  first_conv.bias.detach().numpy())
+        self._dense_numpy = tuple((weight.detach().T.contiguous().numpy(), bias.detach().numpy())
+                                  for weight, bias in self._linear_plan)
         return self
+
+
+_MEAN_F32 = np.float32(MNIST_MEAN)
+
+
+def _first_conv_block(form: np.ndarray, taps: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Conv 3×3 (zero padding 1) of ``form − mean`` with ``taps`` (C, 9), max-pool 2, bias, ReLU: (1, 14, 14, C).
+
+    The conv is one (C, 9) @ (9, 784) matmul over the 3×3 neighbourhoods (a strided view of the padded form,
+    copied once, 28 pixels at a time). The pool writes channels-last, the layout the next conv reads. The bias
+    is added after the pool: a per-channel constant does not change which value is the max.
+    """
+    field = np.zeros((30, 30), np.float32)
+    np.subtract(form, _MEAN_F32, out=field[1:29, 1:29])
+    row, col = field.strides
+    shifted = np.ndarray((3, 3, 28, 28), np.float32, field, 0, (row, col, row, col)).reshape(9, 784)
+    conv = (taps @ shifted).reshape(-1, 14, 2, 14, 2)
+    pooled_rows = np.maximum(conv[:, :, 0], conv[:, :, 1])
+    pooled = np.empty((14, 14, len(taps)), np.float32)
+    np.maximum(pooled_rows[..., 0], pooled_rows[..., 1], out=pooled.transpose(2, 0, 1))
+    pooled += bias
+    return np.maximum(pooled, np.float32(0), out=pooled)[None]
 
 
 def _channels_last_columns(weight: torch.Tensor, channels: int, side: int = 3) -> torch.Tensor:
@@ -162,27 +209,29 @@ def _form_of(image: np.ndarray) -> np.ndarray:
 
 def logits_for_forms(forms: np.ndarray, model: nn.Module, batch_size: int = 1000) -> np.ndarray:
     """Logits (N, 10) float64 for MNIST-form inputs (N, 28, 28) in [0, 1], e.g. the MNIST test set."""
-    batch = torch.from_numpy(np.ascontiguousarray(forms, dtype=np.float32)).reshape(-1, 1, 28, 28)
-    if len(batch) == 0:
+    forms = np.ascontiguousarray(forms, dtype=np.float32).reshape(-1, 28, 28)
+    if len(forms) == 0:
         return np.zeros((0, 10))
+    if len(forms) == 1:  # one drawing, as the Digit canvas page reads it
+        return _one_form_logits(forms[0], model)[None]
+    batch = torch.from_numpy(forms).reshape(-1, 1, 28, 28)
     with torch.inference_mode():
-        if len(batch) <= batch_size:  # one drawing: a single call, no concatenation
-            logits = model(batch)
-        else:
-            logits = torch.cat([model(batch[i: i + batch_size]) for i in range(0, len(batch), batch_size)])
+        logits = torch.cat([model(batch[i: i + batch_size]) for i in range(0, len(batch), batch_size)])
     return logits.double().numpy()
 
 
-def _drawing_logits(image: np.ndarray, model: nn.Module) -> torch.Tensor:
-    """The (10,) float64 logits tensor for one drawing: the single-drawing path, with no batching glue."""
-    form = torch.from_numpy(_form_of(image)).reshape(1, 1, 28, 28)  # preprocess returns fresh contiguous float32
+def _one_form_logits(form: np.ndarray, model: nn.Module) -> np.ndarray:
+    """The (10,) float64 logits of one contiguous float32 (28, 28) form: a folded CNN's single-drawing path,
+    which skips torch's per-call costs where numpy's are smaller, or else the model's forward."""
     with torch.inference_mode():
-        return model(form)[0].double()
+        if isinstance(model, DigitCNN) and model.folded:
+            return model.one_form_logits(form)[0].astype(np.float64)
+        return model(torch.from_numpy(form).reshape(1, 1, 28, 28))[0].double().numpy()
 
 
 def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return the model's 10 logits (float64) for a drawing; raises DrawingError when there is no ink."""
-    return _drawing_logits(image, model).numpy()
+    return _one_form_logits(_form_of(image), model)  # preprocess returns a fresh contiguous float32 form
 
 
 def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -193,6 +242,6 @@ def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 def predict_proba(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return 10 class probabilities (float64, summing to 1) for a drawing (canvas RGBA or grayscale).
 
-    The same stable softmax as ``probabilities``, taken by torch on the logits tensor (one call instead of a
-    round trip through numpy)."""
-    return torch.softmax(_drawing_logits(image, model), 0).numpy()
+    Torch's softmax (F.softmax's maths, as ``probabilities``) on the logits: one call, no validation, since
+    a model's logits are finite numbers."""
+    return torch.softmax(torch.from_numpy(predict_logits(image, model)), 0).numpy()

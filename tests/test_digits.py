@@ -237,6 +237,11 @@ def test_predictions_from_8_threads_match_serial_ones(mnist_test):
         np.testing.assert_allclose(proba, serial[i % len(serial)], rtol=1e-6, atol=1e-9)
 
 
+def one_by_one(forms: np.ndarray, model: torch.nn.Module) -> np.ndarray:
+    """Logits of each form read on its own: a folded CNN's single-drawing path (numpy first conv and head)."""
+    return np.stack([logits_for_forms(form[None], model)[0] for form in forms])
+
+
 def test_folding_batchnorm_into_the_convs_keeps_the_logits(mnist_test):
     images, _ = mnist_test
     forms = images[:200].astype(np.float32) / 255.0
@@ -245,7 +250,9 @@ def test_folding_batchnorm_into_the_convs_keeps_the_logits(mnist_test):
     unfused.eval()
     fused = load_model("cnn")
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
-    np.testing.assert_allclose(logits_for_forms(forms, fused), logits_for_forms(forms, unfused), atol=1e-4)
+    reference = logits_for_forms(forms, unfused)
+    np.testing.assert_allclose(logits_for_forms(forms, fused), reference, atol=1e-4)
+    np.testing.assert_allclose(one_by_one(forms[:50], fused), reference[:50], atol=1e-4)
 
 
 @pytest.mark.parametrize("hidden, first_linear", [(24, "Linear(288 → 24)"), (0, "Linear(288 → 10)")])
@@ -264,8 +271,10 @@ def test_folding_keeps_the_logits_of_a_cnn_with_or_without_a_hidden_layer(hidden
     model.fold_for_inference()
     assert model.folded and first_linear in model.SUMMARY
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
+    np.testing.assert_allclose(one_by_one(forms, model), before, atol=1e-4)  # ink up to the border: the padding
     model.fold_for_inference()  # a second fold must not scale the first conv again
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
+    np.testing.assert_allclose(one_by_one(forms, model), before, atol=1e-4)
 
 
 def test_a_finer_trace_redraws_the_same_digit(mnist_test):
