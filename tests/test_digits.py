@@ -238,7 +238,7 @@ def test_predictions_from_8_threads_match_serial_ones(mnist_test):
 
 
 def one_by_one(forms: np.ndarray, model: torch.nn.Module) -> np.ndarray:
-    """Logits of each form read on its own: a folded CNN's single-drawing path (numpy first conv and head)."""
+    """Logits of each form read on its own: a folded CNN's single-drawing path (its first conv block in numpy)."""
     return np.stack([logits_for_forms(form[None], model)[0] for form in forms])
 
 
