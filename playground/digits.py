@@ -209,25 +209,25 @@ def logits_for_forms(forms: np.ndarray, model: nn.Module, batch_size: int = 1000
     if len(forms) == 0:
         return np.zeros((0, 10))
     if len(forms) == 1:  # one drawing, as the Digit canvas page reads it
-        return _one_form_logits(forms[0], model)[None]
+        return _one_form_logits(forms[0], model).numpy()[None]
     batch = torch.from_numpy(forms).reshape(-1, 1, 28, 28)
     with torch.inference_mode():
         logits = torch.cat([model(batch[i: i + batch_size]) for i in range(0, len(batch), batch_size)])
     return logits.double().numpy()
 
 
-def _one_form_logits(form: np.ndarray, model: nn.Module) -> np.ndarray:
-    """The (10,) float64 logits of one contiguous float32 (28, 28) form: a folded CNN's single-drawing path,
-    which does its first conv block in numpy, or else the model's forward."""
+def _one_form_logits(form: np.ndarray, model: nn.Module) -> torch.Tensor:
+    """The (10,) float64 logits tensor of one contiguous float32 (28, 28) form: a folded CNN's single-drawing
+    path, which does its first conv block in numpy, or else the model's forward."""
     with torch.inference_mode():
         if isinstance(model, DigitCNN) and model.folded:
-            return model.one_form_logits(form)[0].double().numpy()
-        return model(torch.from_numpy(form).reshape(1, 1, 28, 28))[0].double().numpy()
+            return model.one_form_logits(form)[0].double()
+        return model(torch.from_numpy(form).reshape(1, 1, 28, 28))[0].double()
 
 
 def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return the model's 10 logits (float64) for a drawing; raises DrawingError when there is no ink."""
-    return _one_form_logits(_form_of(image), model)  # preprocess returns a fresh contiguous float32 form
+    return _one_form_logits(_form_of(image), model).numpy()  # preprocess returns a fresh contiguous float32 form
 
 
 def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -238,6 +238,6 @@ def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 def predict_proba(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return 10 class probabilities (float64, summing to 1) for a drawing (canvas RGBA or grayscale).
 
-    Torch's softmax (F.softmax's maths, as ``probabilities``) on the logits: one call, no validation, since
-    a model's logits are finite numbers."""
-    return torch.softmax(torch.from_numpy(predict_logits(image, model)), 0).numpy()
+    The same stable softmax as ``probabilities``, taken by torch on the logits tensor (one call instead of a
+    round trip through numpy)."""
+    return torch.softmax(_one_form_logits(_form_of(image), model), 0).numpy()
