@@ -225,9 +225,14 @@ def _one_form_logits(form: np.ndarray, model: nn.Module) -> torch.Tensor:
         return model(torch.from_numpy(form).reshape(1, 1, 28, 28))[0].double()
 
 
+def _drawing_logits(image: np.ndarray, model: nn.Module) -> torch.Tensor:
+    """The (10,) float64 logits tensor of one drawing (preprocess returns a fresh contiguous float32 form)."""
+    return _one_form_logits(_form_of(image), model)
+
+
 def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return the model's 10 logits (float64) for a drawing; raises DrawingError when there is no ink."""
-    return _one_form_logits(_form_of(image), model).numpy()  # preprocess returns a fresh contiguous float32 form
+    return _drawing_logits(image, model).numpy()
 
 
 def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -240,4 +245,4 @@ def predict_proba(image: np.ndarray, model: nn.Module) -> np.ndarray:
 
     The same stable softmax as ``probabilities``, taken by torch on the logits tensor (one call instead of a
     round trip through numpy)."""
-    return torch.softmax(_one_form_logits(_form_of(image), model), 0).numpy()
+    return torch.softmax(_drawing_logits(image, model), 0).numpy()
