@@ -9,7 +9,6 @@ non-finite loss stops training instead of raising.
 """
 from __future__ import annotations
 
-import copy
 import math
 import threading
 from collections.abc import Callable, Mapping
@@ -33,7 +32,7 @@ __all__ = ["CourseData", "EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 Callback = Callable[["Trainer", "EpochRecord | None"], None]
 CALLBACK_EVENTS = ("on_epoch_end", "on_train_end")
-_SEED_LOCK = threading.Lock()
+_CACHE_LOCK = threading.Lock()  # guards the cache only; drawing never touches shared state
 _INITIAL_STATES: dict[int, dict[str, Tensor]] = {}
 _MAX_CACHED_SEEDS = 256
 _CHUNK_EPOCHS = 1024  # epochs run back to back before their records are built (bounds held tensors)
@@ -58,19 +57,34 @@ class SoftmaxClassifier(nn.Module):
 def initial_state(seed: int) -> dict[str, Tensor]:
     """The state_dict of the first ``SoftmaxClassifier`` drawn after ``torch.manual_seed(seed)``.
 
-    Built once per seed (a bounded cache) inside ``fork_rng`` under a lock, so concurrent
-    sessions neither disturb the global RNG nor each other; every run of a seed starts from it.
-    Treat the result as read-only (``load_state_dict`` copies it).
+    Drawn from a private generator (never the global RNG, which other sessions use concurrently)
+    and cached per seed, so every run of a seed starts from it. Treat the result as read-only.
     """
     seed = int(seed)
-    with _SEED_LOCK:
-        if seed not in _INITIAL_STATES:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed)
-                _INITIAL_STATES[seed] = copy.deepcopy(SoftmaxClassifier().state_dict())
-            if len(_INITIAL_STATES) > _MAX_CACHED_SEEDS:
-                del _INITIAL_STATES[next(iter(_INITIAL_STATES))]
-        return _INITIAL_STATES[seed]
+    with _CACHE_LOCK:
+        cached = _INITIAL_STATES.get(seed)
+    if cached is not None:
+        return cached
+    state = _draw_initial_state(seed)
+    with _CACHE_LOCK:
+        state = _INITIAL_STATES.setdefault(seed, state)
+        while len(_INITIAL_STATES) > _MAX_CACHED_SEEDS:
+            del _INITIAL_STATES[next(iter(_INITIAL_STATES))]
+    return state
+
+
+def _draw_initial_state(seed: int) -> dict[str, Tensor]:
+    """``nn.Linear(3, 3)``'s own initialisation, replayed on ``torch.Generator().manual_seed(seed)``.
+
+    Same draws in the same order as ``reset_parameters`` after ``torch.manual_seed(seed)``, so
+    the numbers are identical, without reading or advancing the global generator.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    weight, bias = torch.empty(3, 3), torch.empty(3)
+    nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+    bound = 1 / math.sqrt(weight.shape[1])  # 1 / sqrt(fan_in), as reset_parameters computes it
+    nn.init.uniform_(bias, -bound, bound, generator=generator)
+    return {"linear.weight": weight, "linear.bias": bias}
 
 
 def model_from_seed(seed: int) -> SoftmaxClassifier:

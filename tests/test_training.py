@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,83 @@ def test_initial_state_is_cached_per_seed_and_leaves_the_global_rng_alone():
         a.linear.weight.add_(1.0)
     assert torch.equal(b.linear.weight, seeded_classifier(7).linear.weight)  # copies, not shared
     assert not torch.equal(model_from_seed(8).linear.weight, b.linear.weight)
+
+
+def reference_initial_state(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The course's own initialisation: ``torch.manual_seed(seed)`` then ``nn.Linear(3, 3)``."""
+    torch.manual_seed(seed)
+    layer = nn.Linear(3, 3)
+    return layer.weight.detach().clone(), layer.bias.detach().clone()
+
+
+def same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """True when two float32 tensors hold the very same bit patterns (stricter than ``torch.equal``)."""
+    return a.dtype == b.dtype == torch.float32 and torch.equal(a.view(torch.int32), b.view(torch.int32))
+
+
+SEEDS_FOR_EQUALITY = [*range(300), 2**31 - 1, 2**32 + 5, 2**53 + 1, 2**63 - 1, 12_345_678_901]
+
+
+def test_initial_state_is_bit_for_bit_manual_seed_then_nn_linear():
+    """For many seeds (small, 32-bit edge, huge), the private-generator draw equals the global-RNG one."""
+    for seed in SEEDS_FOR_EQUALITY:
+        weight, bias = reference_initial_state(seed)
+        state = initial_state(seed)
+        assert set(state) == {"linear.weight", "linear.bias"}
+        assert same_bits(state["linear.weight"], weight), seed
+        assert same_bits(state["linear.bias"], bias), seed
+
+
+def test_drawing_an_initial_state_neither_reads_nor_advances_the_global_rng():
+    """Fresh (uncached) seeds: the global generator's state is the same before and after."""
+    torch.manual_seed(2024)
+    torch.rand(5)
+    before = torch.get_rng_state()
+    states = [initial_state(seed) for seed in range(70_000, 70_040)]
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.manual_seed(99)  # a different global state must not change what a seed gives
+    assert all(same_bits(initial_state(seed)["linear.weight"], reference_initial_state(seed)[0])
+               for seed in range(70_040, 70_045))
+    assert all(not torch.equal(s["linear.weight"], states[0]["linear.weight"]) for s in states[1:])
+
+
+def test_initial_state_is_right_while_other_threads_use_the_global_rng():
+    """Other sessions seed and draw from the global generator concurrently; no seed may get their numbers.
+
+    Seeds are fresh (never asked for before), so each is drawn here rather than served from the cache.
+    """
+    seeds = list(range(90_000, 90_400))
+    expected = {seed: reference_initial_state(seed) for seed in seeds}
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def hammer(offset: int) -> None:
+        try:
+            i = offset
+            while not stop.is_set():
+                torch.manual_seed(i)
+                nn.Linear(3, 3)
+                torch.rand(16)
+                i += 2
+        except BaseException as err:  # noqa: BLE001 - reported by the main thread
+            failures.append(err)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, as a busy server does
+    threads = [threading.Thread(target=hammer, args=(k,), daemon=True) for k in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        got = {seed: initial_state(seed) for seed in seeds}
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+        sys.setswitchinterval(interval)
+    assert not failures, failures
+    wrong = [seed for seed in seeds if not (same_bits(got[seed]["linear.weight"], expected[seed][0])
+                                            and same_bits(got[seed]["linear.bias"], expected[seed][1]))]
+    assert not wrong, f"{len(wrong)} of {len(seeds)} seeds got other weights, e.g. {wrong[:5]}"
 
 
 # --- the reference test and the records ---------------------------------------------------------
