@@ -69,7 +69,7 @@ class PageElement:
 
     kind: str  # Element oneof name ("metric", "button", ...) or "block"
     label: str = ""
-    value: str = ""  # a metric's body
+    value: str = ""  # a metric's or an alert's body
     widget_id: str = ""
     fragment_id: str = ""
     run: int = 0  # serial number of the run that last drew it
@@ -419,7 +419,7 @@ class StreamlitTab:
         if kind == "exception":
             self.exceptions.append(f"{body.type}: {body.message}"[:300])
         self.elements[path] = PageElement(
-            kind, label=getattr(body, "label", ""), value=body.body if kind == "metric" else "",
+            kind, label=getattr(body, "label", ""), value=body.body if kind in ("metric", "alert") else "",
             widget_id=getattr(body, "id", ""), fragment_id=delta.fragment_id, run=self._run_serial)
 
     def _on_script_finished(self, msg: ForwardMsg) -> None:
