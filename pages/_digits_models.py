@@ -31,8 +31,11 @@ def cached_model(kind: str, models_dir: str) -> nn.Module:
 
 @st.cache_resource(show_spinner="Reading the MNIST test set…")
 def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
-    """The MNIST test images and labels (read-only, shared)."""
-    return load_mnist("test")
+    """The MNIST test images and labels, shared by every session and so made read-only."""
+    images, labels = load_mnist("test")
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
 
 
 @st.cache_data(show_spinner="Reading all 10,000 test digits with this model…")

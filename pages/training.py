@@ -161,7 +161,11 @@ def comparison_section(lab: TrainingLab, log_y: bool) -> None:
 
 def sgd_step_section(lab: TrainingLab) -> None:
     """The next SGD step for the current weights, with every intermediate number."""
-    with st.expander("One SGD step, taken apart", expanded=False, icon=":material/calculate:"):
+    section = st.expander("One SGD step, taken apart", icon=":material/calculate:", key="tr_sgd_step",
+                          on_change="rerun")
+    if not section.open:  # computed only for a student who opened it
+        return
+    with section:
         step = lab.step_breakdown()
         if lab.playing:
             st.caption("Training is playing: this shows the weights when the page last fully ran. Pause to inspect.")
@@ -186,7 +190,11 @@ def low_level_losses(epochs: int, lr: float) -> tuple[list[float], list[float]]:
 
 def low_level_section(config: LabConfig, log_y: bool) -> None:
     """The course's training "by hand" (4 features, zero init, one-hot loss) at the current lr."""
-    with st.expander("The same thing by hand (low-level)", icon=":material/handyman:"):
+    section = st.expander("The same thing by hand (low-level)", icon=":material/handyman:", key="tr_low_level_open",
+                          on_change="rerun")
+    if not section.open:  # trains every epoch again: only for a student who opened it
+        return
+    with section:
         st.markdown("`W = torch.zeros((4, 3), requires_grad=True)`, `b = torch.zeros(1, requires_grad=True)`, "
                     "`optimizer = optim.SGD([W, b], lr)`, loss `(y_one_hot * -torch.log(F.softmax(x @ W + b, "
                     f"dim=1))).sum(dim=1).mean()`, run for `range({config.epochs} + 1)` at lr = {config.lr:.3g}.")

@@ -394,3 +394,14 @@ def test_drawing_thumbnail_is_a_small_grayscale_copy_of_the_ink():
     transparent = np.zeros_like(canvas)
     transparent[..., 3] = canvas[..., 0]  # the same ink in alpha on a transparent background
     np.testing.assert_array_equal(dp.drawing_thumbnail(transparent), thumb)
+
+
+def test_the_shared_mnist_test_set_is_read_only():
+    """Every session shares one copy: no page can change the digits another session reads."""
+    from pages._digits_models import cached_test_set
+
+    images, labels = cached_test_set()
+    with pytest.raises(ValueError, match="read-only"):
+        images[0, 0, 0] = 255
+    with pytest.raises(ValueError, match="read-only"):
+        labels[0] = 3

@@ -20,12 +20,14 @@ def one_torch_thread():
         yield
 
 
-def lab_page(query: dict[str, str] | None = None) -> AppTest:
-    """Run the app on the Training lab, optionally with URL query parameters."""
+def lab_page(query: dict[str, str] | None = None, opened: list[str] = ()) -> AppTest:
+    """Run the app on the Training lab, optionally with URL query parameters and the expanders ``opened``."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/training.py")
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    for key in opened:
+        at.session_state[key] = True
     return at.run()
 
 
@@ -65,7 +67,7 @@ def chart(at: AppTest, key: str) -> dict:
 
 
 def test_the_y_axis_toggle_switches_both_loss_charts():
-    at = lab_page({"epochs": "3"})
+    at = lab_page({"epochs": "3"}, opened=["tr_low_level_open"])
     click(at, "tr_step")
     assert chart(at, "tr_loss_curve")["layout"]["yaxis"]["type"] == "log"
     at.toggle(key="tr_log_y").set_value(False).run()
@@ -103,7 +105,7 @@ def test_presets_set_the_learning_rate(key, exponent, shown, url):
 
 
 def test_step_advances_the_epoch_counter_and_the_step_view():
-    at = lab_page()
+    at = lab_page(opened=["tr_sgd_step"])
     click(at, "tr_step")
     assert metric(at, "Epoch") == "1 / 20" and metric(at, "Loss at start") == "2.204"
     click(at, "tr_step")
@@ -171,7 +173,46 @@ def test_absurd_url_values_warn_and_fall_back(query, message):
 
 
 def test_low_level_expander_matches_f_cross_entropy():
-    at = lab_page({"epochs": "200"})
+    at = lab_page({"epochs": "200"}, opened=["tr_low_level_open"])
     caption = next(c.value for c in at.caption if c.value.startswith("Largest difference"))
     steps, difference = re.search(r"over (\d+) finite steps: ([0-9.e+-]+)\.", caption).groups()
     assert int(steps) == 201 and float(difference) < 1e-6
+
+
+@pytest.fixture()
+def sgd_steps(monkeypatch) -> list[int]:
+    """Count every SGD update the server takes (the page's trainer and the by-hand loop alike)."""
+    import torch
+
+    count = [0]
+    real_step = torch.optim.SGD.step
+
+    def counting_step(self, *args, **kwargs):
+        count[0] += 1
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.SGD, "step", counting_step)
+    return count
+
+
+EXPENSIVE_URLS = [{"epochs": "5000", "lr": "0.103"}, {"epochs": "5000", "lr": "0.104", "norm": "1", "l2": "0.01"},
+                  {"epochs": "5000", "lr": "1e5", "seed": "123456"}]
+
+
+@pytest.mark.parametrize("query", EXPENSIVE_URLS)
+def test_a_url_costs_no_more_training_than_the_default_page(sgd_steps, query):
+    """Collapsed sections train nothing, so no URL can make a page load train more than the default one."""
+    lab_page()
+    default = sgd_steps[0]
+    sgd_steps[0] = 0
+    at = lab_page(query)
+    assert not at.exception
+    assert sgd_steps[0] <= default, f"{sgd_steps[0]} SGD steps for {query}, {default} for the default page"
+    assert not [c for c in at.caption if c.value.startswith("Largest difference")]
+
+
+def test_opening_the_by_hand_section_trains_it(sgd_steps):
+    """The control for the test above: the same count sees the by-hand loop once someone opens it."""
+    at = lab_page({"epochs": "300"}, opened=["tr_low_level_open"])
+    assert not at.exception
+    assert sgd_steps[0] >= 301
