@@ -1,6 +1,7 @@
 """Deployment readiness (Community Cloud or a teacher's laptop): cheap static checks plus one opt-in install test.
 
-Pinned requirements that cover every import, a CPU torch, paths resolved from ``__file__`` (the app
+Pinned direct requirements (``requirements.in``) that cover every import, a lock (``requirements.txt``, made
+by ``uv pip compile``) that pins every runtime dependency at the version tested, a CPU torch, paths resolved from ``__file__`` (the app
 works from any working directory), a valid ``.streamlit/config.toml``, and assets small enough to ship.
 ``DEPLOY_FRESH_VENV=1`` additionally installs ``requirements.txt`` into a fresh virtualenv and serves
 every page from it (slow: minutes, downloads packages).
@@ -19,6 +20,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_SOURCES = [REPO_ROOT / "app.py", *sorted((REPO_ROOT / "pages").glob("*.py")),
@@ -27,6 +29,7 @@ DEV_SOURCES = [*sorted((REPO_ROOT / "bench").glob("*.py")), *sorted((REPO_ROOT /
 LOCAL_PACKAGES = {"app", "pages", "playground", "tests", "bench"}
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[A-Za-z0-9.+!-]+)$")
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+CUDA_ONLY = re.compile(r"^(nvidia-|cuda-|triton$)")  # what PyPI's Linux torch adds to the CPU build's dependencies
 MAX_ASSET_MB = 50
 
 
@@ -41,16 +44,56 @@ def requirement_lines(path: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("-")]
 
 
-def pins(path: Path) -> dict[str, str]:
-    """``{normalised name: version}`` of a requirements file (and the files it includes with -r)."""
+def exact_pin(line: str) -> Requirement | None:
+    """The requirement of a ``name==version`` line, with or without an environment marker; else None."""
+    requirement = Requirement(line)
+    specifiers = list(requirement.specifier)
+    if requirement.url or len(specifiers) != 1 or specifiers[0].operator != "==" or "*" in specifiers[0].version:
+        return None
+    return requirement
+
+
+def pins(path: Path, includes: bool = True) -> dict[str, str]:
+    """``{normalised name: version}`` of a requirements file's exact pins whose marker holds here.
+
+    With ``includes``, the files it includes with -r count too."""
     found: dict[str, str] = {}
     for line in path.read_text().splitlines():
-        if line.startswith("-r "):
+        if includes and line.startswith("-r "):
             found.update(pins(path.parent / line[3:].strip()))
     for line in requirement_lines(path):
-        match = PIN.match(line)
-        if match:
-            found[normalise(match["name"])] = match["version"]
+        requirement = exact_pin(line)
+        if requirement and (requirement.marker is None or requirement.marker.evaluate()):
+            found[normalise(requirement.name)] = next(iter(requirement.specifier)).version
+    return found
+
+
+def direct_pins(*names: str) -> dict[str, str]:
+    """The pins written by hand in these files (not the lock they include)."""
+    return {name: version for file in names for name, version in pins(REPO_ROOT / file, includes=False).items()}
+
+
+def installed_runtime_closure() -> dict[str, str]:
+    """``{normalised name: installed version}`` of every distribution the direct runtime requirements pull in.
+
+    Walks the installed distributions' ``Requires-Dist`` from requirements.in, recursively, keeping a
+    requirement when its environment marker holds here (``extra`` set to each extra it was asked with)."""
+    found: dict[str, str] = {}
+    seen: set[tuple[str, frozenset[str]]] = set()
+    todo = [(name, frozenset()) for name in direct_pins("requirements.in")]
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        distribution = metadata.distribution(name)
+        found[name] = distribution.version
+        for line in distribution.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker and not any(requirement.marker.evaluate({"extra": extra})
+                                              for extra in extras or {""}):
+                continue
+            todo.append((normalise(requirement.name), frozenset(requirement.extras)))
     return found
 
 
@@ -74,17 +117,43 @@ def third_party_imports(sources: list[Path]) -> dict[str, Path]:
 
 # --- requirements ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["requirements.txt", "requirements-dev.txt"])
-def test_every_requirement_is_pinned_exactly(name):
-    """Each requirement is ``name==version``, so a deploy installs what was tested."""
+@pytest.mark.parametrize("name", ["requirements.in", "requirements-dev.txt"])
+def test_every_direct_requirement_is_pinned_exactly(name):
+    """Each requirement written by hand is ``name==version`` (no marker), so a deploy installs what was tested."""
     lines = requirement_lines(REPO_ROOT / name)
     assert lines
     unpinned = [line for line in lines if not PIN.match(line)]
     assert unpinned == [], f"not pinned with ==: {unpinned}"
 
 
+def test_lock_pins_every_line_exactly_and_every_direct_pin():
+    """requirements.txt is a uv lock: every line ``name==version`` (a marker at most), the direct pins unchanged."""
+    text = (REPO_ROOT / "requirements.txt").read_text()
+    assert text.startswith("# This file was autogenerated by uv"), "requirements.txt is compiled, not edited"
+    lines = requirement_lines(REPO_ROOT / "requirements.txt")
+    unpinned = [line for line in lines if not exact_pin(line)]
+    assert unpinned == [], f"not pinned with ==: {unpinned}"
+    locked = pins(REPO_ROOT / "requirements.txt")
+    drifted = {name: (version, locked.get(name)) for name, version in direct_pins("requirements.in").items()
+               if locked.get(name) != version}
+    assert drifted == {}, f"requirements.in vs the lock (refresh it, see README): {drifted}"
+
+
+def test_lock_pins_every_runtime_dependency_at_its_installed_version():
+    """Every distribution the app's direct requirements pull in, transitively, is in the lock at the version
+    installed here, so a fresh install next month is the app that was tested (not a newer altair, protobuf...)."""
+    locked = pins(REPO_ROOT / "requirements.txt")
+    closure = installed_runtime_closure()
+    assert len(closure) > len(direct_pins("requirements.in"))
+    unpinned = sorted(name for name in closure if name not in locked)
+    assert unpinned == [], f"runtime dependencies the lock leaves floating: {unpinned}"
+    wrong = {name: (locked[name], installed) for name, installed in closure.items()
+             if installed.split("+")[0] != locked[name]}
+    assert wrong == {}, f"locked vs installed: {wrong}"
+
+
 def test_installed_versions_are_the_pinned_ones():
-    """The environment running these tests is the one requirements-dev.txt describes."""
+    """The environment running these tests is the one requirements-dev.txt (and the lock it includes) describes."""
     wrong = {}
     for name, version in pins(REPO_ROOT / "requirements-dev.txt").items():
         installed = metadata.version(name)
@@ -93,12 +162,13 @@ def test_installed_versions_are_the_pinned_ones():
     assert wrong == {}, f"pinned vs installed: {wrong}"
 
 
-@pytest.mark.parametrize(("sources", "requirements"), [(APP_SOURCES, "requirements.txt"),
-                                                       (DEV_SOURCES, "requirements-dev.txt")],
+@pytest.mark.parametrize(("sources", "requirements"), [(APP_SOURCES, ["requirements.in"]),
+                                                       (DEV_SOURCES, ["requirements.in", "requirements-dev.txt"])],
                          ids=["app", "dev"])
 def test_every_third_party_import_is_a_pinned_requirement(sources, requirements):
-    """The app's imports are all in requirements.txt; tests' and benches' in requirements-dev.txt."""
-    pinned = set(pins(REPO_ROOT / requirements))
+    """The app's imports are all direct requirements (requirements.in), tests' and benches' also in
+    requirements-dev.txt: nothing leans on a package that is only in the lock because something else needs it."""
+    pinned = set(direct_pins(*requirements))
     distributions = metadata.packages_distributions()
     missing = {}
     for module, importer in third_party_imports(sources).items():
@@ -108,12 +178,16 @@ def test_every_third_party_import_is_a_pinned_requirement(sources, requirements)
     assert missing == {}, f"imported but not pinned in {requirements}: {missing}"
 
 
-def test_requirements_install_the_cpu_build_of_torch():
-    """requirements.txt adds PyTorch's CPU index so Linux gets 2.13.0+cpu (and macOS its plain 2.13.0)."""
-    text = (REPO_ROOT / "requirements.txt").read_text()
+@pytest.mark.parametrize("name", ["requirements.in", "requirements.txt"])
+def test_requirements_install_the_cpu_build_of_torch(name):
+    """The lock (and its input) adds PyTorch's CPU index, as the only extra index, so Linux gets 2.13.0+cpu
+    (and macOS its plain 2.13.0): torch is pinned without a local label, and the lock has no CUDA packages."""
+    text = (REPO_ROOT / name).read_text()
     options = [line.split() for line in text.splitlines() if line.startswith("--extra-index-url")]
-    assert any(len(parts) == 2 and parts[1].rstrip("/") == CPU_TORCH_INDEX for parts in options)
-    assert pins(REPO_ROOT / "requirements.txt")["torch"].split("+")[0] == metadata.version("torch").split("+")[0]
+    assert [parts[1].rstrip("/") for parts in options if len(parts) == 2] == [CPU_TORCH_INDEX]
+    assert pins(REPO_ROOT / name)["torch"] == metadata.version("torch").split("+")[0]
+    cuda = [line for line in requirement_lines(REPO_ROOT / name) if CUDA_ONLY.match(normalise(Requirement(line).name))]
+    assert cuda == [], f"CUDA packages in {name}: {cuda}"
 
 
 def test_playground_never_imports_streamlit():
