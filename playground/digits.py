@@ -6,6 +6,8 @@ applied by ``predict_proba`` so the page can show logits, temperature and probab
 """
 from __future__ import annotations
 
+import hashlib
+import io
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from playground.model_files import ModelFileError, check_kind, load_card, rebuild_command, weights_path
+from playground.model_files import (ModelFileError, card_path, check_kind, load_card, rebuild_command,
+                                    weights_path)
 from playground.preprocess import DrawingError, preprocess
 from playground.softmax import softmax
 
@@ -174,20 +177,47 @@ MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": D
 
 
 def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
-    """Load the shipped weights for "cnn" or "linear" safely (weights_only); eval mode, folded for inference, frozen."""
+    """Load the shipped weights for "cnn" or "linear" safely (weights_only); eval mode, folded for inference, frozen.
+
+    The bytes are checked against the card's sha256 (when the card is valid) and every weight must be finite, so a
+    damaged file raises ModelFileError naming it and the rebuild command instead of loading or breaking predictions.
+    """
     check_kind(kind)
     path = weights_path(kind, models_dir)
     if not path.exists():
         raise ModelFileError(f"Model weights {path} are missing. Rebuild them with: {rebuild_command(kind)}")
+    try:
+        data = path.read_bytes()  # read once: the bytes checked are the bytes loaded
+    except OSError as err:
+        raise ModelFileError(
+            f"Model weights {path} cannot be read ({type(err).__name__}). Rebuild them with: {rebuild_command(kind)}"
+        ) from None
+    try:
+        expected = load_card(kind, models_dir)["sha256"]
+    except ModelFileError:  # an invalid card is reported on its own (the page shows it with the model card)
+        expected = None
+    actual = hashlib.sha256(data).hexdigest()
+    if expected is not None and actual != expected:
+        raise ModelFileError(
+            f"Model weights {path} are corrupt or do not match their model card {card_path(kind, models_dir)}: "
+            f"their sha256 is {actual}, the card says {expected}. Rebuild them with: {rebuild_command(kind)}"
+        )
     model = MODEL_KINDS[kind]()
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         model.load_state_dict(state)
     except Exception as err:  # noqa: BLE001 - any unpickling/shape error means the same thing to the user
         raise ModelFileError(
             f"Model weights {path} are corrupt or do not match the {kind} model ({type(err).__name__}). "
             f"Rebuild them with: {rebuild_command(kind)}"
         ) from None
+    not_finite = [name for name, tensor in model.state_dict().items()
+                  if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+    if not_finite:
+        raise ModelFileError(
+            f"Model weights {path} hold non-finite values (NaN or infinity) in {', '.join(not_finite)}. "
+            f"Rebuild them with: {rebuild_command(kind)}"
+        )
     model.eval()
     if isinstance(model, DigitCNN):
         model.fold_for_inference()

@@ -6,6 +6,9 @@ its canvas shows at once on a freshly started server; ``playground.digits`` buil
 from __future__ import annotations
 
 import json
+import math
+import re
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +37,65 @@ def weights_path(kind: str, models_dir: Path | None = None) -> Path:
     return (models_dir or MODELS_DIR) / f"{kind}.pt"
 
 
+def card_path(kind: str, models_dir: Path | None = None) -> Path:
+    """Where the model card (JSON) for ``kind`` lives, beside its weights."""
+    return (models_dir or MODELS_DIR) / f"{kind}.json"
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_TEXT, _INTEGER, _COUNT, _NUMBER, _FRACTION = "text", "integer", "count", "finite number", "fraction in [0, 1]"
+REQUIRED_CARD_FIELDS: dict[str, str] = {
+    "name": _TEXT, "kind": _TEXT, "architecture": _TEXT, "parameters": _COUNT, "epochs": _COUNT, "seed": _INTEGER,
+    "mnist_test_accuracy": _FRACTION, "sha256": _TEXT,
+}
+OPTIONAL_CARD_FIELDS: dict[str, str] = {  # checked when present: the page formats them as numbers
+    "drawings_accuracy": _FRACTION, "drawings_accuracy_held_out_trace": _FRACTION, "training_seconds": _NUMBER,
+    "redrawn_training_digits": _COUNT, "weights_bytes": _COUNT, "batch_size": _COUNT, "threads": _COUNT,
+    "optimizer": _TEXT, "torch_version": _TEXT, "command": _TEXT,
+}
+
+_ARTICLE = {_TEXT: "", _INTEGER: "an ", _COUNT: "a ", _NUMBER: "a ", _FRACTION: "a "}
+
+
+def _has_type(value: Any, expected: str) -> bool:
+    """True when a card value is of the expected sort (bools are not numbers)."""
+    if expected == _TEXT:
+        return isinstance(value, str)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if expected in (_INTEGER, _COUNT):
+        return isinstance(value, int) and (expected == _INTEGER or value >= 0)
+    return math.isfinite(value) and (expected == _NUMBER or 0 <= value <= 1)
+
+
+def card_problem(card: Any, kind: str) -> str | None:
+    """What makes ``card`` unusable for ``kind`` (wrong shape, missing or mistyped field), or None if it is valid."""
+    if not isinstance(card, dict):
+        return f"it holds a JSON {type(card).__name__}, not an object"
+    missing = [key for key in REQUIRED_CARD_FIELDS if key not in card]
+    if missing:
+        return f"it lacks {', '.join(missing)}"
+    for key, expected in {**REQUIRED_CARD_FIELDS, **OPTIONAL_CARD_FIELDS}.items():
+        if key in card and not _has_type(card[key], expected):
+            return f"its {key} is {reprlib.repr(card[key])}, not {_ARTICLE[expected]}{expected}"
+    if card["kind"] != kind:
+        return f"it describes a {reprlib.repr(card['kind'])} model, not {kind!r}"
+    if not _SHA256.fullmatch(card["sha256"]):
+        return f"its sha256 {reprlib.repr(card['sha256'])} is not 64 lowercase hex digits"
+    return None
+
+
 def load_card(kind: str, models_dir: Path | None = None) -> dict[str, Any]:
-    """Return the model card (JSON beside the weights), or raise ModelFileError naming the file."""
+    """Return the validated model card (JSON beside the weights), or raise ModelFileError naming the file."""
     check_kind(kind)
-    path = (models_dir or MODELS_DIR) / f"{kind}.json"
+    path = card_path(kind, models_dir)
     try:
-        return json.loads(path.read_text())
+        card = json.loads(path.read_text())
     except (OSError, ValueError) as err:
         raise ModelFileError(
             f"Model card {path} is missing or unreadable ({type(err).__name__}). Rebuild it with: {rebuild_command(kind)}"
         ) from None
+    problem = card_problem(card, kind)
+    if problem is not None:
+        raise ModelFileError(f"Model card {path} is not a valid card: {problem}. Rebuild it with: {rebuild_command(kind)}")
+    return card

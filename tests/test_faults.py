@@ -7,10 +7,15 @@ each fault the other pages of the same session must still work.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
 import math
 import shutil
+import struct
 import sys
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +28,7 @@ from streamlit.testing.v1 import AppTest
 import playground.digits as dg
 import playground.model_files as model_files
 import playground.mnist as mnist
+from playground.model_files import ModelFileError
 from playground.paths import MODELS_DIR
 from playground.plots.training import loss_curve_figure
 from playground.training_lab import LabConfig, TrainingLab
@@ -111,6 +117,122 @@ def test_corrupt_model_card_shows_an_error(tmp_path, monkeypatch):
     at = run_page("pages/digits.py", {"model": "linear"})
     assert not at.exception, [e.value for e in at.exception]
     assert str(tmp_path / "linear.json") in errors(at)
+    assert_other_pages_work(at)
+
+
+# --- damaged weights and malformed cards -----------------------------------------------------
+
+def copy_model_files(folder: Path, kind: str) -> tuple[Path, Path]:
+    """The shipped weights and card of ``kind`` copied into ``folder``; returns (weights, card) paths."""
+    weights, card = folder / f"{kind}.pt", folder / f"{kind}.json"
+    shutil.copy(MODELS_DIR / f"{kind}.pt", weights)
+    shutil.copy(MODELS_DIR / f"{kind}.json", card)
+    return weights, card
+
+
+def flip_one_weight_bit(weights: Path) -> None:
+    """Flip the lowest bit of a float in the middle of the largest tensor: torch still reads the file."""
+    data = bytearray(weights.read_bytes())
+    largest = max(zipfile.ZipFile(io.BytesIO(bytes(data))).infolist(), key=lambda info: info.file_size)
+    name_length, extra_length = struct.unpack_from("<HH", data, largest.header_offset + 26)
+    start = largest.header_offset + 30 + name_length + extra_length
+    data[start + largest.file_size // 8 * 4] ^= 0x01  # a float's least significant byte (little endian)
+    weights.write_bytes(bytes(data))
+
+
+def write_non_finite_weights(weights: Path, card: Path, value: float) -> None:
+    """Put ``value`` into one weight and save it, with the card's sha256 updated to match the new file."""
+    state = torch.load(weights, weights_only=True)
+    name = next(key for key, tensor in state.items() if tensor.is_floating_point())
+    state[name].view(-1)[0] = value
+    torch.save(state, weights)
+    facts = json.loads(card.read_text())
+    facts["sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
+    card.write_text(json.dumps(facts))
+
+
+def card_without(key: str) -> Callable[[dict], object]:
+    """A card edit that removes ``key``."""
+    def drop(card: dict) -> dict:
+        return {k: v for k, v in card.items() if k != key}
+    return drop
+
+
+MALFORMED_CARDS: dict[str, Callable[[dict], object]] = {
+    "empty list": lambda card: [],
+    "parameters many": lambda card: {"parameters": "many"},
+    "no sha256": card_without("sha256"),
+    "sha256 not hex": lambda card: {**card, "sha256": "z" * 64},
+    "sha256 too short": lambda card: {**card, "sha256": card["sha256"][:63]},
+    "other kind": lambda card: {**card, "kind": "cnn"},
+    "parameters text in a full card": lambda card: {**card, "parameters": "many"},
+    "accuracy text": lambda card: {**card, "mnist_test_accuracy": "high"},
+    "training seconds text": lambda card: {**card, "training_seconds": "long"},
+    "no kind": card_without("kind"),
+}
+
+
+def write_malformed_card(card: Path, name: str) -> None:
+    """Rewrite ``card`` as the malformed card ``name`` of MALFORMED_CARDS."""
+    card.write_text(json.dumps(MALFORMED_CARDS[name](json.loads(card.read_text()))))
+
+
+@pytest.mark.parametrize("kind", ["linear", "cnn"])
+def test_a_flipped_bit_in_the_weights_fails_the_card_sha256(tmp_path, kind):
+    """One flipped bit that torch itself reads without complaint: the card's sha256 catches it."""
+    weights, _ = copy_model_files(tmp_path, kind)
+    dg.load_model(kind, tmp_path)  # the intact copy loads
+    flip_one_weight_bit(weights)
+    torch.load(weights, weights_only=True)  # control: the damage is silent to torch
+    with pytest.raises(ModelFileError) as caught:
+        dg.load_model(kind, tmp_path)
+    message = str(caught.value)
+    assert str(weights) in message and "sha256" in message and dg.rebuild_command(kind) in message
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("kind", ["linear", "cnn"])
+def test_non_finite_weights_with_a_matching_card_are_refused(tmp_path, kind, value):
+    """NaN or infinite weights, saved with a card whose sha256 matches: refused, naming the file and the fix."""
+    weights, card = copy_model_files(tmp_path, kind)
+    write_non_finite_weights(weights, card, value)
+    with pytest.raises(ModelFileError) as caught:
+        dg.load_model(kind, tmp_path)
+    message = str(caught.value)
+    assert str(weights) in message and "non-finite" in message and dg.rebuild_command(kind) in message
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_CARDS))
+def test_a_card_of_the_wrong_shape_raises_model_file_error(tmp_path, name):
+    """Valid JSON that is not a usable card: ModelFileError naming the card and the rebuild command."""
+    _, card = copy_model_files(tmp_path, "linear")
+    model_files.load_card("linear", tmp_path)  # the intact copy is a valid card
+    write_malformed_card(card, name)
+    with pytest.raises(ModelFileError) as caught:
+        model_files.load_card("linear", tmp_path)
+    assert str(card) in str(caught.value) and dg.rebuild_command("linear") in str(caught.value)
+
+
+DAMAGED_FILES = {
+    "flipped bit": lambda weights, card: flip_one_weight_bit(weights),
+    "nan weights": lambda weights, card: write_non_finite_weights(weights, card, math.nan),
+    "card []": lambda weights, card: write_malformed_card(card, "empty list"),
+    "card parameters many": lambda weights, card: write_malformed_card(card, "parameters many"),
+    "card without sha256": lambda weights, card: write_malformed_card(card, "no sha256"),
+}
+
+
+@pytest.mark.parametrize(("kind", "damage"), [
+    *[("linear", name) for name in DAMAGED_FILES], ("cnn", "flipped bit"), ("cnn", "nan weights")])
+def test_damaged_model_files_show_an_error_on_the_digit_page(tmp_path, monkeypatch, kind, damage):
+    """The digit page shows an error naming the damaged file and no exception; the other pages still run."""
+    weights, card = copy_model_files(tmp_path, kind)
+    DAMAGED_FILES[damage](weights, card)
+    monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
+    at = run_page("pages/digits.py", {"model": kind})
+    assert not at.exception, [e.value for e in at.exception]
+    damaged = card if damage.startswith("card") else weights
+    assert str(damaged) in errors(at) and dg.rebuild_command(kind) in errors(at)
     assert_other_pages_work(at)
 
 
