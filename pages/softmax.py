@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages._ui import require_navigation_frame, seed_state_from_url, show_chart, write_state_to_url
 from playground import softmax as sm
+from playground.markdown import escape_markdown
 from playground.plots.softmax import gradient_bars, probability_bars, temperature_sweep
 from playground.urlstate import ParamSpec, bounded_int
 
@@ -51,7 +52,7 @@ def logits_input() -> np.ndarray:
         st.session_state[LAST_GOOD_KEY] = logits
     except ValueError as err:
         logits = st.session_state.get(LAST_GOOD_KEY) or sm.parse_logits(sm.DEFAULT_LOGITS_TEXT)
-        st.error(f"{err}  \nThe charts keep the last valid logits: {sm.format_logits(logits)}.",
+        st.error(f"{escape_markdown(err)}  \nThe charts keep the last valid logits: {sm.format_logits(logits)}.",
                  icon=":material/error:")
     return np.array(logits, dtype=np.float64)
 
@@ -93,7 +94,7 @@ def probabilities_section(z: np.ndarray, names: list[str]) -> None:
     total_soft, total_sig, top = st.columns(3)
     total_soft.metric("softmax sum", f"{p.sum():.4f}", border=True)
     total_sig.metric("sigmoid sum", f"{s.sum():.4f}", border=True)
-    top.metric("argmax", names[int(np.argmax(p))], border=True)
+    top.metric("argmax", escape_markdown(names[int(np.argmax(p))]), border=True)
     show_chart(probability_bars(names, p, s), "softmax_bars")
     st.caption(
         "**Softmax** when exactly one of several classes is true (multi-class: digits, species): the "
@@ -114,8 +115,8 @@ def temperature_section(z_shifted: np.ndarray, names: list[str], temperature: fl
                  delta_color="off", delta_arrow="auto" if abs(change) >= 5e-5 else "off")
     notes.markdown(
         f"Dividing every logit by the same T > 0 keeps their order, so the **argmax stays "
-        f"{names[int(np.argmax(p_now))]}** at every temperature. Small T sharpens towards one-hot; large T "
-        f"flattens towards uniform (1/{len(names)} = {1 / len(names):.4f})."
+        f"{escape_markdown(names[int(np.argmax(p_now))])}** at every temperature. Small T sharpens towards "
+        f"one-hot; large T flattens towards uniform (1/{len(names)} = {1 / len(names):.4f})."
     )
 
 
@@ -135,19 +136,26 @@ def shift_section(z: np.ndarray, temperature: float, shift: float) -> None:
     )
 
 
+def _table_names(names: list[str]) -> list[str]:
+    """Class names for ``st.table``, whose cells render Markdown."""
+    return [escape_markdown(name) for name in names]
+
+
 def steps_section(z: np.ndarray, names: list[str]) -> None:
     """Stable softmax taken apart with the real numbers."""
     st.subheader("Step by step: z → z − max → e^(z − max) → sum → p")
     # hide_index given, as in the next table: else st.table rebuilds a pandas frame only to look for an index
-    st.table(sm.as_text(sm.softmax_steps(z, names), {"z": ".6g", "z − max": ".6g", "e^(z − max)": ".6g",
-                                                      "p = e^(z − max) / sum": ".4f"}), hide_index=True)
+    st.table(sm.as_text(sm.softmax_steps(z, _table_names(names)),
+                        {"z": ".6g", "z − max": ".6g", "e^(z − max)": ".6g", "p = e^(z − max) / sum": ".4f"}),
+             hide_index=True)
 
 
 def stability_section(z: np.ndarray, names: list[str]) -> None:
     """Naive exp(z)/sum(exp(z)) next to the stable version; large logits break the naive one."""
     st.subheader("Stable vs naive softmax")
-    st.table(sm.as_text(sm.naive_vs_stable(z, names), {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g",
-                                                        "stable softmax": ".4f"}, blank_nan=False), hide_index=True)
+    st.table(sm.as_text(sm.naive_vs_stable(z, _table_names(names)),
+                        {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g", "stable softmax": ".4f"},
+                        blank_nan=False), hide_index=True)
     failure = sm.naive_failure(z)
     if failure == "overflow":
         st.info("Naive softmax **overflowed**: e^z is inf in float64 once z > 709.78, so it computes "

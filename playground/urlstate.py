@@ -2,7 +2,8 @@
 
 Pages put their shareable state (logits, learning rate, ...) in the URL. Anything can
 arrive there, so each parameter has a parser that raises ``ValueError`` on bad input;
-``parse_params`` turns such failures into the default plus a readable warning.
+``parse_params`` turns such failures into the default plus a readable warning (Markdown, with every URL
+value escaped: see ``playground.markdown``).
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from playground.markdown import code_span, escape_markdown
 
 MAX_PARAM_CHARS = 2000
 MAX_REASON_CHARS = 160  # a parser's message may quote the whole value; keep the warning readable
@@ -26,7 +29,9 @@ class ParamSpec:
 
 
 def parse_params(raw: Mapping[str, str], specs: list[ParamSpec]) -> tuple[dict[str, Any], list[str]]:
-    """Return ``({key: value}, warnings)``; absent keys take defaults, invalid ones warn."""
+    """Return ``({key: value}, warnings)``; absent keys take defaults, invalid ones warn.
+
+    The warnings are Markdown: the value is shown as a code span and the parser's reason is escaped."""
     values: dict[str, Any] = {}
     warnings: list[str] = []
     for spec in specs:
@@ -41,9 +46,10 @@ def parse_params(raw: Mapping[str, str], specs: list[ParamSpec]) -> tuple[dict[s
         except (ValueError, TypeError, OverflowError) as err:
             shown = text if len(text) <= 40 else text[:37] + "..."
             reason = str(err) if len(str(err)) <= MAX_REASON_CHARS else str(err)[:MAX_REASON_CHARS - 3] + "..."
+            default = spec.format(spec.default)
             warnings.append(
-                f"Ignored URL parameter `{spec.key}={shown}` ({reason}); "
-                f"using the default{' ' + spec.format(spec.default) if spec.format(spec.default) else ''}."
+                f"Ignored URL parameter {code_span(f'{spec.key}={shown}')} ({escape_markdown(reason)}); "
+                f"using the default{' ' + escape_markdown(default) if default else ''}."
             )
     return values, warnings
 
