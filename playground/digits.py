@@ -179,8 +179,8 @@ MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": D
 def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
     """Load the shipped weights for "cnn" or "linear" safely (weights_only); eval mode, folded for inference, frozen.
 
-    The bytes are checked against the card's sha256 (when the card is valid) and every weight must be finite, so a
-    damaged file raises ModelFileError naming it and the rebuild command instead of loading or breaking predictions.
+    The bytes must match the card's sha256 and every weight must be finite, so a damaged file or card raises
+    ModelFileError naming it and the rebuild command instead of loading or breaking predictions.
     """
     check_kind(kind)
     path = weights_path(kind, models_dir)
@@ -192,12 +192,9 @@ def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
         raise ModelFileError(
             f"Model weights {path} cannot be read ({type(err).__name__}). Rebuild them with: {rebuild_command(kind)}"
         ) from None
-    try:
-        expected = load_card(kind, models_dir)["sha256"]
-    except ModelFileError:  # an invalid card is reported on its own (the page shows it with the model card)
-        expected = None
+    expected = load_card(kind, models_dir)["sha256"]  # no valid card, no checksum: the weights are not loaded
     actual = hashlib.sha256(data).hexdigest()
-    if expected is not None and actual != expected:
+    if actual != expected:
         raise ModelFileError(
             f"Model weights {path} are corrupt or do not match their model card {card_path(kind, models_dir)}: "
             f"their sha256 is {actual}, the card says {expected}. Rebuild them with: {rebuild_command(kind)}"

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -187,17 +190,28 @@ def test_shipped_weights_reach_the_accuracy_targets(kind, target, mnist_test):
     assert accuracy >= target - 0.002, f"{kind}: {accuracy:.4f}"
 
 
+def card_vouching_for(models_dir: Path, kind: str) -> None:
+    """Copy the shipped card for ``kind`` into ``models_dir`` with the sha256 of the weights there."""
+    card = json.loads((MODELS_DIR / f"{kind}.json").read_text())
+    card["sha256"] = hashlib.sha256((models_dir / f"{kind}.pt").read_bytes()).hexdigest()
+    (models_dir / f"{kind}.json").write_text(json.dumps(card))
+
+
 def test_missing_and_corrupt_weights_name_the_file_and_the_fix(tmp_path):
     with pytest.raises(ModelFileError, match=r"cnn\.pt.*missing.*python -m playground.train_mnist --model cnn"):
         load_model("cnn", models_dir=tmp_path)
     (tmp_path / "linear.pt").write_bytes(b"not a torch file at all")
+    with pytest.raises(ModelFileError, match=r"linear\.json"):  # weights with no card to check them against
+        load_card("linear", models_dir=tmp_path)
+    with pytest.raises(ModelFileError, match=r"linear\.json.*--model linear"):
+        load_model("linear", models_dir=tmp_path)
+    card_vouching_for(tmp_path, "linear")  # a card whose checksum matches the garbage: torch.load refuses it
     with pytest.raises(ModelFileError, match=r"linear\.pt.*corrupt.*--model linear"):
         load_model("linear", models_dir=tmp_path)
     shutil.copy(MODELS_DIR / "linear.pt", tmp_path / "cnn.pt")  # a real file with the wrong shapes
+    card_vouching_for(tmp_path, "cnn")
     with pytest.raises(ModelFileError, match="do not match"):
         load_model("cnn", models_dir=tmp_path)
-    with pytest.raises(ModelFileError, match=r"linear\.json"):
-        load_card("linear", models_dir=tmp_path)
     with pytest.raises(ValueError, match="model kind"):
         load_model("resnet")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import math
@@ -306,14 +307,14 @@ def test_model_switch_shows_its_card():
         assert "cnn.pt" in at.error[0].value and dg.rebuild_command("cnn") in at.error[0].value
 
 
-def test_an_unreadable_model_card_does_not_stop_the_prediction(tmp_path, monkeypatch):
-    """The card is information about the model, not the model: the canvas still predicts, the card error shows."""
+def test_an_unreadable_model_card_stops_the_model_with_one_error(tmp_path, monkeypatch):
+    """The card holds the weights' checksum: without it the weights are not trusted, and one error names the card."""
     monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
     (tmp_path / "linear.pt").write_bytes((MODELS_DIR / "linear.pt").read_bytes())
     (tmp_path / "linear.json").write_text("{not json")
     at = digits_page({"model": "linear"}, drawing=canvas_png(draw_one))
     assert_clean(at)
-    assert prediction(at) == "1"
+    assert not [m for m in at.metric if m.label == "Prediction"]
     assert len(at.error) == 1 and str(tmp_path / "linear.json") in at.error[0].value
 
 
@@ -329,6 +330,9 @@ def test_a_model_that_cannot_load_does_not_invite_drawing(tmp_path, monkeypatch)
 def test_missing_weights_show_the_rebuild_command(tmp_path, monkeypatch):
     monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
     (tmp_path / "linear.pt").write_bytes(b"not a torch file")
+    card = json.loads((MODELS_DIR / "linear.json").read_text())  # a card that vouches for these bytes
+    card["sha256"] = hashlib.sha256(b"not a torch file").hexdigest()
+    (tmp_path / "linear.json").write_text(json.dumps(card))
     for model, word in [("linear", "corrupt"), ("cnn", "missing")]:
         at = digits_page({"model": model}, drawing=canvas_png(draw_one))
         assert_clean(at)
