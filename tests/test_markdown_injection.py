@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,10 +23,8 @@ from streamlit.testing.v1 import AppTest
 from playground.markdown import WORD_JOINER, code_span, escape_markdown
 from playground.softmax import MAX_CLASS_NAME_CHARS
 from playground.urlstate import ParamSpec, finite_float, parse_params
+from tests.app_pages import PAGE_FILES, open_page
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE_FILES = {"overview": None, "softmax": "pages/softmax.py", "training": "pages/training.py",
-              "digits": "pages/digits.py"}
 URL_KEYS = {"overview": [], "softmax": ["logits", "T", "shift", "target", "classes"],
             "training": ["lr", "epochs", "seed", "norm", "l2"], "digits": ["model", "T"]}
 HOSTILE = {
@@ -107,16 +104,6 @@ def markdown_sources(at: AppTest) -> list[tuple[str, str]]:
 
     visit(at._tree)
     return sources
-
-
-def open_page(page: str, query: dict[str, str]) -> AppTest:
-    """Run the app on ``page`` through its navigation frame, with these query parameters."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    if PAGE_FILES[page]:
-        at.switch_page(PAGE_FILES[page])
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 def hostile_query(page: str, payload: str) -> dict[str, str]:

@@ -5,14 +5,11 @@ ignored the page says so with a warning naming the parameter; unknown keys are s
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE_FILES = {"overview": None, "softmax": "pages/softmax.py", "training": "pages/training.py",
-              "digits": "pages/digits.py"}
+from tests.app_pages import open_page
+
 TITLES = {"overview": "Softmax Playground", "softmax": "Softmax explorer", "training": "Training lab",
           "digits": "Digit canvas"}
 LONG = "1," * 3000
@@ -53,21 +50,11 @@ CASES = [
 ]
 
 
-def open_with_query(page: str, query: dict[str, str | list[str]]) -> AppTest:
-    """Run the app on ``page`` (through the real navigation frame) with these query parameters."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    if PAGE_FILES[page]:
-        at.switch_page(PAGE_FILES[page])
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
 @pytest.mark.parametrize(("page", "query", "warned_keys"),
                          [pytest.param(p, q, w, id=f"{p}-{name}") for p, name, q, w in CASES])
 def test_hostile_query_string_renders_with_warnings_and_no_exception(page, query, warned_keys):
     """No exception element, the page's title is there, and each ignored value is named in a warning."""
-    at = open_with_query(page, query)
+    at = open_page(page, query)
     assert not at.exception, [e.value for e in at.exception]
     assert TITLES[page] in [t.value for t in at.title]
     warnings = " ".join(w.value for w in at.warning)
@@ -79,7 +66,7 @@ def test_hostile_query_string_renders_with_warnings_and_no_exception(page, query
 
 def test_a_bad_link_does_not_stick_after_the_user_moves_on():
     """After a warned-about link, the next rerun (the user clicking around) shows no stale warning."""
-    at = open_with_query("softmax", {"T": "xyz"})
+    at = open_page("softmax", {"T": "xyz"})
     assert any("`T=" in w.value for w in at.warning)
     at.run()
     assert not at.exception
