@@ -9,8 +9,8 @@ non-finite loss stops training instead of raising.
 """
 from __future__ import annotations
 
+import functools
 import math
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -32,9 +32,6 @@ __all__ = ["CourseData", "EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 Callback = Callable[["Trainer", "EpochRecord | None"], None]
 CALLBACK_EVENTS = ("on_epoch_end", "on_train_end")
-_CACHE_LOCK = threading.Lock()  # guards the cache only; drawing never touches shared state
-_INITIAL_STATES: dict[int, dict[str, Tensor]] = {}
-_MAX_CACHED_SEEDS = 256
 _CHUNK_EPOCHS = 1024  # epochs run back to back before their records are built (bounds held tensors)
 
 
@@ -54,23 +51,14 @@ class SoftmaxClassifier(nn.Module):
         return self.linear.weight.t(), self.linear.bias
 
 
+@functools.lru_cache(maxsize=256)
 def initial_state(seed: int) -> dict[str, Tensor]:
     """The state_dict of the first ``SoftmaxClassifier`` drawn after ``torch.manual_seed(seed)``.
 
     Drawn from a private generator (never the global RNG, which other sessions use concurrently)
     and cached per seed, so every run of a seed starts from it. Treat the result as read-only.
     """
-    seed = int(seed)
-    with _CACHE_LOCK:
-        cached = _INITIAL_STATES.get(seed)
-    if cached is not None:
-        return cached
-    state = _draw_initial_state(seed)
-    with _CACHE_LOCK:
-        state = _INITIAL_STATES.setdefault(seed, state)
-        while len(_INITIAL_STATES) > _MAX_CACHED_SEEDS:
-            del _INITIAL_STATES[next(iter(_INITIAL_STATES))]
-    return state
+    return _draw_initial_state(int(seed))
 
 
 def _draw_initial_state(seed: int) -> dict[str, Tensor]:
