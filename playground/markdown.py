@@ -48,6 +48,6 @@ def code_span(text: object) -> str:
     fence = "`" * (1 + max((len(run) for run in _BACKTICK_RUN.findall(content)), default=0))
     if not content.strip(" "):
         content = content or " "  # spaces only are kept as they are; an empty span would be two bare backticks
-    elif content.startswith(("`", " ")) or content.endswith(("`", " ")):
-        content = f" {content} "  # CommonMark strips one space from each side of a padded span
+    elif content[0] == "`" or content[-1] == "`" or (content[0] == " " and content[-1] == " "):
+        content = f" {content} "  # a backtick must not touch the fence; CommonMark strips one space from each side
     return f"{fence}{content}{fence}"
