@@ -9,7 +9,6 @@ import streamlit as st
 
 def _import_heavy_libraries() -> None:
     """Import, in the order the pages need them: the explorer's pandas first, then plotly, torch last."""
-    import playground  # noqa: F401 - first: it picks MKL's instruction set, which must precede any torch op
     import pandas  # noqa: F401
     import plotly.graph_objects as go
 
@@ -53,16 +52,14 @@ def _rehearse_a_drawing() -> None:
 
 
 def _rehearse_a_training_step() -> None:
-    """Take one SGD step of the Training lab. The first optimizer a process builds imports torch._dynamo
+    """Record the Training lab's default run. The first optimizer a process builds imports torch._dynamo
     (about 1.5 s of CPU here, holding the GIL), which would otherwise stall every session on the server when
-    the first student opens the lab."""
-    from playground.training_lab import TrainingLab, live_frame
+    the first student presses Play."""
+    from playground.training_lab import LabConfig, TrainingLab, lab_data, run_key
+    from playground.training_run import player_payload, record_run
 
-    lab = TrainingLab()
-    lab.step()
-    frame = live_frame(lab, log_y=True)
-    frame.loss_figure.to_json()
-    frame.samples_figure.to_json()
+    player_payload(record_run(run_key(LabConfig())), lab_data(False).y_train.tolist())
+    TrainingLab().step_breakdown()
 
 
 def _freeze_long_lived_objects() -> None:

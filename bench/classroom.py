@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -186,6 +187,7 @@ METRIC_IS_NOT = """([label, value]) => [...document.querySelectorAll("[data-test
   (m.querySelector("[data-testid='stMetricValue']")?.innerText.trim() ?? value) !== value)"""
 METRIC_SHOWN = """(label) => [...document.querySelectorAll("[data-testid='stMetricLabel']")].some(
   (l) => l.innerText.trim() === label)"""
+TEXT_IS_NOT = """([selector, value]) => { const e = document.querySelector(selector); return !!e && e.innerText.trim() !== value; }"""
 BUTTON_ENABLED = """(selector) => { const b = document.querySelector(selector); return !!b && !b.disabled; }"""
 
 
@@ -229,20 +231,20 @@ async def explorer_part(tab, url: str, result: SessionResult, timeout_ms: float)
 
 
 async def training_part(tab, url: str, result: SessionResult, timeout_ms: float) -> None:
-    """Open the training lab, press Play, let it train ~1.5 s, press Pause."""
-    play, pause = tab.locator(".st-key-tr_play button"), tab.locator(".st-key-tr_pause button")
+    """Open the training lab, press Play in the player (the server records the run), let it play ~1.5 s, Pause."""
+    player = ".st-key-tr_player"
+    play = tab.locator(f"{player} .sp-play")
     await open_page(tab, result, f"{url}/training?epochs=300", "load training",
                     lambda: play.wait_for(state="visible", timeout=timeout_ms), timeout_ms)
-    epoch = metric_value(tab, "Epoch")
+    epoch = tab.locator(f"{player} .sp-epoch")
     await timed(result, "training: Play → first epochs", play.click,
-                until(tab, METRIC_IS_NOT, ["Epoch", "0 / 300"], timeout_ms))
-    first = int((await epoch.inner_text()).split("/")[0])
+                until(tab, TEXT_IS_NOT, [f"{player} .sp-epoch", "Epoch 0 / 300"], timeout_ms))
+    first = int((await epoch.inner_text()).split()[1])
     started = time.perf_counter()
     await tab.wait_for_timeout(1500)
-    if await pause.is_enabled():
-        await timed(result, "training: Pause → stopped", pause.click,
-                    until(tab, BUTTON_ENABLED, ".st-key-tr_play button", timeout_ms))
-    done = int((await epoch.inner_text()).split("/")[0])
+    if (await play.inner_text()).strip() == "Pause":
+        await play.click()
+    done = int((await epoch.inner_text()).split()[1])
     result.epochs_per_second = (done - first) / (time.perf_counter() - started)
     await wait_idle(tab, timeout_ms)
     await check_page(tab, "training")
@@ -317,7 +319,7 @@ async def connection_state(tab) -> str:
 # --- headless (protocol-level) students ------------------------------------------------------
 
 LOGITS_LABEL = "Logits"  # the explorer's text area; its label starts with this, as the browser finds it
-PLAY_KEY, PAUSE_KEY, CLEAR_LABEL, CANVAS_KEY = "tr_play", "tr_pause", "Clear", "digits_canvas_"
+PLAYER_KEY, CLEAR_LABEL, CANVAS_KEY = "tr_player", "Clear", "digits_canvas_"
 PLAY_SECONDS = 1.5  # the browser student's wait between Play and Pause
 DRAW_SECONDS = 0.5  # about what the browser student's hover and mouse moves take before each stroke ends
 CANVAS_PX, STROKE_PX = 280, 20  # the digit page's canvas and default stroke width
@@ -423,27 +425,20 @@ async def headless_explorer(tab: StreamlitTab, result: HeadlessResult) -> None:
 
 
 async def headless_training(tab: StreamlitTab, result: HeadlessResult) -> None:
-    """Press Play, keep the run_every fragment's timer going ~1.5 s, press Pause."""
+    """Press Play in the player (one trigger: the server records the run and sends it), play ~1.5 s, Pause."""
     async def play() -> None:
-        await tab.click(PLAY_KEY, settle=False)  # as in the browser: the epochs showing is the answer
-        await tab.wait_for_metric("Epoch", lambda value: not value.startswith("0 /"))
+        await tab.trigger(PLAYER_KEY, "request", "play")
 
-    await headless_timed(result, "training: Play → first epochs", play)
-    first, runs0, sent0 = epoch_of(tab), tab.stats.fragment_runs_started, tab.stats.auto_reruns_sent
-    started = time.perf_counter()
-    await asyncio.sleep(PLAY_SECONDS)
-    result.fragment_runs_playing.append(tab.stats.fragment_runs_started - runs0)
-    result.auto_reruns_sent.append(tab.stats.auto_reruns_sent - sent0)
-    if tab.auto_rerunning:  # still playing (the browser checks that Pause is enabled)
-        await headless_timed(result, "training: Pause → stopped", lambda: tab.click(PAUSE_KEY))
-        if tab.auto_rerunning:
-            raise SessionFailed("wrong", "training: the fragment timer still runs after Pause")
-    result.epochs_per_second.append((epoch_of(tab) - first) / (time.perf_counter() - started))
-
-
-def epoch_of(tab: StreamlitTab) -> int:
-    """The training lab's epoch counter ("45 / 300" → 45)."""
-    return int((tab.metric("Epoch") or "0 / 0").split("/")[0])
+    await headless_timed(result, "training: Play → run loaded", play)
+    runs0 = tab.stats.fragment_runs_started + tab.stats.full_runs_started
+    await asyncio.sleep(PLAY_SECONDS)  # the browser plays; the server hears nothing
+    result.fragment_runs_playing.append(tab.stats.fragment_runs_started + tab.stats.full_runs_started - runs0)
+    result.auto_reruns_sent.append(0)
+    load = json.loads(tab.widget(PLAYER_KEY).value)["load"]
+    epochs = round(PLAY_SECONDS * 30)  # a 300-epoch run plays at 30 epochs/s at 1x
+    await headless_timed(result, "training: Pause → reported",
+                         lambda: tab.set_json(PLAYER_KEY, {"position": {"load": load, "epoch": epochs}}))
+    result.epochs_per_second.append(epochs / PLAY_SECONDS)
 
 
 async def headless_digits(tab: StreamlitTab, result: HeadlessResult) -> None:
@@ -545,12 +540,9 @@ def report_headless(headless: list[HeadlessResult]) -> None:
           "idle again):")
     print_latencies([r.latencies for r in headless], indent="    ")
     runs = [n for r in headless for n in r.fragment_runs_playing]
-    sent = [n for r in headless for n in r.auto_reruns_sent]
-    rates = [v for r in headless for v in r.epochs_per_second]
     if runs:
-        print(f"    training while playing ({PLAY_SECONDS:g} s): {np.median(sent):.0f} fragment reruns sent by the "
-              f"run_every timer, {np.median(runs):.0f} fragment runs started by the server (median per student; "
-              f"min {min(runs)}), {np.median(rates):.1f} epochs/s")
+        print(f"    training while playing ({PLAY_SECONDS:g} s): {np.median(runs):.0f} runs started by the server "
+              f"(median per student; max {max(runs)}; the browser plays)")
     started, finished = sum(r.full_runs_started for r in headless), sum(r.full_runs_finished for r in headless)
     print(f"    traffic: {sum(r.forward_msgs for r in headless)} ForwardMsgs, "
           f"{sum(r.bytes_received for r in headless) / MB:.1f} MB received; full runs: {started} started, "

@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -217,6 +218,14 @@ class StreamlitTab:
     async def set_json(self, name: str, value: object) -> None:
         """Set a JSON-valued widget (a custom component's state) and wait until the rerun is done."""
         await self._set(name, lambda wid: WidgetState(id=wid, json_value=json.dumps(value)))
+
+    async def trigger(self, name: str, event: str, value: object, settle: bool = True) -> None:
+        """Send a custom component v2's trigger value (``setTriggerValue(event, value)`` in the browser)."""
+        widget = self.widget(name)
+        payload = json.dumps([{"event": event, "value": value}])
+        trigger_id = _make_trigger_id(widget.widget_id, "events")
+        await self._request(triggers=[WidgetState(id=trigger_id, json_trigger_value=payload)],
+                            fragment_id=widget.fragment_id, settle=settle)
 
     async def click(self, name: str, settle: bool = True) -> None:
         """Click a button (a one-off trigger) and wait until the rerun is done (``settle=False``: only send it,
@@ -419,7 +428,8 @@ class StreamlitTab:
         if kind == "exception":
             self.exceptions.append(f"{body.type}: {body.message}"[:300])
         self.elements[path] = PageElement(
-            kind, label=getattr(body, "label", ""), value=body.body if kind in ("metric", "alert") else "",
+            kind, label=getattr(body, "label", ""),
+            value=body.body if kind in ("metric", "alert") else body.json if kind == "bidi_component" else "",
             widget_id=getattr(body, "id", ""), fragment_id=delta.fragment_id, run=self._run_serial)
 
     def _on_script_finished(self, msg: ForwardMsg) -> None:

@@ -1,10 +1,10 @@
-"""Benchmark the Training lab: ``train()`` against the plain torch loop, and one Play tick.
+"""Benchmark the Training lab: ``train()`` against the plain torch loop, and recording a whole run for the player.
 
 Run with ``python bench/training.py`` (from the repo root). Both loops run in this process,
 interleaved, on one torch intra-op thread (the tensors are 8x3; ``Trainer.step`` does the same),
 so a busy machine slows both alike; medians are reported and their ratio (target <= 1.5).
-The tick is timed directly: ``live_frame`` (advance a few epochs and build the figures, exactly
-what the page's fragment calls) plus the Plotly-to-JSON work ``st.plotly_chart`` does.
+Recording is timed directly: ``record_run`` (train every epoch, keep each state) plus the player's payload.
+The browser side (frames, epochs shown, websocket traffic, server CPU) is ``bench/training_player.py``.
 """
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import plotly.io as pio  # noqa: E402
+import json  # noqa: E402
+
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from playground.training import SoftmaxClassifier, course_data, train  # noqa: E402
-from playground.training_lab import LabConfig, TrainingLab, live_frame  # noqa: E402
+from playground.training_run import RunKey, player_payload, record_run  # noqa: E402
 
 
 def plain_torch_loop(lr: float, epochs: int) -> list[float]:
@@ -65,20 +66,15 @@ def bench_train(epochs: int, repeats: int) -> dict[str, tuple[float, float]]:
             for name, runs in samples.items()}
 
 
-def tick_once(lab: TrainingLab) -> None:
-    """One Play tick as the page runs it: advance, build the figures, serialise them for the browser."""
-    if not lab.playing:
-        lab.play()
-    frame = live_frame(lab, log_y=True)
-    for figure in (frame.loss_figure, frame.samples_figure):
-        pio.to_json(figure.to_dict(), validate=False)
-
-
-def bench_tick(epochs: int, ticks: int) -> float:
-    """Median seconds of one tick over runs of ``epochs`` epochs (about 100 ticks per run)."""
-    lab = TrainingLab(LabConfig(lr=0.1, epochs=epochs))
-    tick_once(lab)  # warm-up
-    return statistics.median(timed(tick_once, lab)[0] for _ in range(ticks))
+def bench_record(epochs: int, repeats: int) -> tuple[float, int]:
+    """Median seconds to record a fresh run of ``epochs`` epochs and build its payload; the payload's JSON size."""
+    times, size = [], 0
+    for seed in range(100, 100 + repeats):  # a new seed each time: the cache must not answer
+        started = time.perf_counter()
+        payload = player_payload(record_run(RunKey(seed, False, 0.0, epochs, ((0, 0.1),))), [0] * 8)
+        times.append(time.perf_counter() - started)
+        size = len(json.dumps(payload))
+    return statistics.median(times), size
 
 
 def main() -> None:
@@ -86,7 +82,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=9)
-    parser.add_argument("--ticks", type=int, default=60)
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op thread, "
@@ -98,10 +93,10 @@ def main() -> None:
               f"{args.epochs / cpu:6.0f} epochs/s CPU (median {cpu * 1e3:6.1f} ms)")
     (plain_wall, plain_cpu), (ours_wall, ours_cpu) = medians["plain"], medians["train"]
     print(f"ratio train/plain: {ours_wall / plain_wall:.2f} wall, {ours_cpu / plain_cpu:.2f} CPU  (target <= 1.5)")
-    for epochs in (20, 5000):
-        tick = bench_tick(epochs, args.ticks)
-        print(f"fragment tick    : median {tick * 1e3:.1f} ms  (run of {epochs} epochs, "
-              f"live_frame + figure JSON, {args.ticks} ticks; budget 100 ms)")
+    for epochs in (20, 3000, 5000):
+        seconds, size = bench_record(epochs, 3)
+        print(f"record a run     : median {seconds * 1e3:7.1f} ms for {epochs} epochs (record_run + payload, "
+              f"3 seeds), payload {size / 1e6:.2f} MB of JSON (server.maxMessageSize 4 MB)")
 
 
 if __name__ == "__main__":

@@ -1,26 +1,22 @@
 """Training lab: train the course's softmax classifier live and watch the learning rate matter."""
 from __future__ import annotations
 
-import contextlib
 import math
-import time
-import uuid
 
 import streamlit as st
 
-from pages._ui import require_navigation_frame, seed_state_from_url, write_state_to_url
-from playground.play_pacing import BASE_TICK_SECONDS, PlayerBoard, hold_until_due, needs_new_pace
+from pages._ui import require_navigation_frame, run_player, seed_state_from_url, write_state_to_url
 from playground.plots.training import comparison_figure, low_level_figure
 from playground.training import train_low_level
 from playground.training_lab import (EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LR_DEFAULT, LR_MAX, LR_MIN,
-                                     PRESETS, LabConfig, TrainingLab, check_learning_rate, format_lr, live_frame,
+                                     PRESETS, LabConfig, TrainingLab, check_learning_rate, format_lr,
                                      parse_learning_rate, round_learning_rate)
-from playground.training_step import samples_frame, weights_frame
+from playground.training_run import player_payload
+from playground.training_step import format_number, samples_frame, weights_frame
 from playground.urlstate import ParamSpec, boolean, bounded_int, format_boolean
 
 PAGE_ID = "training"
-LAB_KEY, PLAYER_KEY, TIMER_KEY = "training_lab", "training_player_id", "training_timer_seconds"
-FULL_RUN_KEY = "training_full_run"
+LAB_KEY, PLAYER_KEY = "training_lab", "tr_player"
 WIDGETS = {"lr": "tr_lr_exp", "epochs": "tr_epochs", "seed": "tr_seed", "norm": "tr_norm", "l2": "tr_l2"}
 SPECS = [
     ParamSpec("lr", math.log10(LR_DEFAULT), lambda text: math.log10(parse_learning_rate(text)),
@@ -41,29 +37,25 @@ def get_lab() -> TrainingLab:
     return st.session_state[LAB_KEY]
 
 
-@st.cache_resource
-def player_board() -> PlayerBoard:
-    """Who is playing on this server right now (shared by all sessions; see playground.play_pacing)."""
-    return PlayerBoard()
+def player_value(name: str) -> object:
+    """What the player sent for ``name`` (its playhead or a request), or None when it sent no readable JSON."""
+    try:
+        state = st.session_state.get(PLAYER_KEY)
+    except ValueError:  # json.JSONDecodeError: the browser's text was not JSON
+        return None
+    return state.get(name) if isinstance(state, dict) else getattr(state, name, None)
 
 
-def pace_play(lab: TrainingLab, full_run: bool) -> bool:
-    """Share the server's Play budget: set this session's redraw interval; True when the browser's timer is far off.
+def on_position() -> None:
+    """The player reported its playhead (Pause, Step, a scrub's end, the run's end, the lr grabbed)."""
+    get_lab().report(player_value("position"))
 
-    The server's pace applies at once (each redraw holds its run until the next is due, and advances epochs
-    for the interval). The browser's timer changes only in a full run, which costs more than the ticks it saves, so a
-    fragment run asks for one only when the timer is REPACE_RATIO off.
-    """
-    player = st.session_state.setdefault(PLAYER_KEY, uuid.uuid4().hex)
-    if not lab.playing:
-        player_board().leave(player)
-        return False
-    wanted = player_board().pace(player, time.monotonic())
-    if full_run:
-        st.session_state[TIMER_KEY] = wanted  # this run re-arms the fragment's timer at ``wanted``
-    timer = st.session_state.get(TIMER_KEY, BASE_TICK_SECONDS)
-    lab.tick_seconds = max(wanted, timer)  # redraws come no faster than the server or the timer allows
-    return needs_new_pace(timer, wanted)
+
+def on_request() -> None:
+    """The player asked for a run (Play, Step or Reset with none loaded)."""
+    action = player_value("request")
+    if action is not None:
+        get_lab().request(action)
 
 
 def set_preset(lr: float) -> None:
@@ -100,42 +92,18 @@ def settings_section() -> tuple[LabConfig, bool]:
     return LabConfig(lr=lr, epochs=int(epochs), seed=int(seed), standardized=norm, l2=l2), log_y
 
 
-def controls_section(lab: TrainingLab) -> None:
-    """Play, Pause, Step and Reset, as in TensorFlow Playground."""
-    buttons = st.columns(4)
-    buttons[0].button("Play", icon=":material/play_arrow:", type="primary", on_click=lab.play,
-                      disabled=lab.playing, width="stretch", key="tr_play")
-    buttons[1].button("Pause", icon=":material/pause:", on_click=lab.pause, disabled=not lab.playing,
-                      width="stretch", key="tr_pause")
-    buttons[2].button("Step", icon=":material/skip_next:", on_click=lab.step, width="stretch", key="tr_step")
-    buttons[3].button("Reset", icon=":material/restart_alt:", on_click=lab.reset, width="stretch", key="tr_reset")
-
-
-def live_view(lab: TrainingLab, log_y: bool) -> None:
-    """Advance a few epochs if playing, then draw the counter, verdict, loss curve and per-sample view."""
-    if pace_play(lab, full_run=False):
-        st.rerun()  # a full run re-arms the fragment's timer at the new pace
-    timer_tick = lab.playing and not st.session_state.pop(FULL_RUN_KEY, False)
-    with player_board().redraw_turn() if lab.playing else contextlib.nullcontext():
-        started = time.thread_time()
-        frame = live_frame(lab, log_y)
-    metrics = st.columns(4)
-    metrics[0].metric("Epoch", f"{frame.epoch} / {frame.epochs}")
-    metrics[1].metric("Loss at start", "–" if frame.start_loss is None else f"{frame.start_loss:.4g}")
-    metrics[2].metric("Loss, last epoch", "–" if frame.loss is None else f"{frame.loss:.4g}")
-    metrics[3].metric("Accuracy, last epoch", "–" if frame.accuracy is None else f"{frame.accuracy:.0%}")
-    status = "" if frame.finished else "So far: "
-    BANNERS[frame.verdict.kind](f"{status}**{frame.verdict.title}.** {frame.verdict.explanation}")
-    curve, samples = st.columns(2)
-    curve.plotly_chart(frame.loss_figure, key="tr_loss_curve")
-    samples.plotly_chart(frame.samples_figure, key="tr_samples")
-    slot = st.empty()  # drawn in every run, so the live view's layout is the same in full and fragment runs
-    if timer_tick:
-        player_board().record_redraw(time.thread_time() - started)
-    if frame.stopped_playing:
-        st.rerun()  # run finished: refresh the comparison and stop the timer
-    if timer_tick:  # the browser may tick faster than this session's pace: hold this run until the next redraw is due
-        hold_until_due(lab.last_tick, lab.tick_seconds, slot.empty)  # after drawing, so nothing shows as stale
+def player_section(lab: TrainingLab, log_y: bool) -> None:
+    """The run player (the browser plays the recorded run) and the verdict at the reported playhead."""
+    run = None if lab.run is None else player_payload(lab.run, lab.data.y_train.tolist())
+    run_player({"run": run, "load": lab.load, "intent": lab.intent, "position": lab.start,
+                "epochs": lab.config.epochs, "log_y": log_y, "labels": lab.data.y_train.tolist(), "classes": 3},
+               key=PLAYER_KEY, on_position=on_position, on_request=on_request)
+    if lab.refused:
+        st.warning(lab.refused)
+    if lab.run is not None:
+        verdict = lab.verdict()
+        where = "End of the run" if lab.playhead == lab.run.last else f"So far (epoch {lab.playhead})"
+        BANNERS[verdict.kind](f"{where}: **{verdict.title}.** {verdict.explanation}")
 
 
 def comparison_section(lab: TrainingLab, log_y: bool) -> None:
@@ -146,16 +114,17 @@ def comparison_section(lab: TrainingLab, log_y: bool) -> None:
         return
     with st.container(key="tr_comparison"):
         st.plotly_chart(comparison_figure([(r.label, r.losses) for r in lab.runs], log_y=log_y),
-                        key="tr_compare_chart")
+                        key="tr_compare_chart", config={"displayModeBar": False})
     st.dataframe(lab.runs_table(), hide_index=True, key="tr_runs_table",
                  column_config={"lr": st.column_config.NumberColumn(format="%.3g"),
                                 "train loss": st.column_config.NumberColumn(format="%.4g"),
                                 "test loss": st.column_config.NumberColumn(format="%.4g"),
                                 "train accuracy": st.column_config.NumberColumn(format="percent"),
                                 "test accuracy": st.column_config.NumberColumn(format="percent")})
-    st.caption("Losses and accuracies in the table use each run's final weights (after its last update); "
-               "the curves show every epoch's loss before its update, as the course prints them. "
-               "The course's test set has only class-2 samples, so test accuracy is all or nothing.")
+    st.caption("Losses and accuracies in the table use each run's final weights (after its last update), like the "
+               "player's readout at the last epoch; the curves show the loss of the weights after each update "
+               "(epoch k's loss before its update, as the course prints them). The course's test set has 3 "
+               "samples, all of class 2, so test accuracy can only be 0, 33.3, 66.7 or 100%.")
     st.button("Clear runs", icon=":material/delete:", on_click=lab.clear_runs, key="tr_clear")
 
 
@@ -167,64 +136,71 @@ def sgd_step_section(lab: TrainingLab) -> None:
         return
     with section:
         step = lab.step_breakdown()
-        if lab.playing:
-            st.caption("Training is playing: this shows the weights when the page last fully ran. Pause to inspect.")
+        st.caption("Shows the epoch the player last reported (Pause, Step, the scrubber's end or the run's end).")
         st.markdown(
-            f"For the weights at epoch {lab.trainer.epoch}: logits $z = xW + b$, probabilities "
-            f"$p = \\mathrm{{softmax}}(z)$, loss $L = -\\frac{{1}}{{N}}\\sum \\log p_y = {step.loss:.6g}$. "
+            f"For the weights at epoch {lab.playhead} (after {lab.playhead} updates): logits $z = xW + b$, probabilities "
+            f"$p = \\mathrm{{softmax}}(z)$, loss $L = -\\frac{{1}}{{N}}\\sum \\log p_y = {format_number(step.loss)}$ "
+            "(each $\\log p_y$ from log-softmax, as `F.cross_entropy` computes it). "
             "The gradient of the loss with respect to the logits is $p - y$ (one-hot $y$), so "
             "$\\partial L/\\partial W = x^\\top (p - y)/N$ and $\\partial L/\\partial b$ is the mean of $p - y$.")
         st.table(samples_frame(step))
         decay = f" + {step.l2:g}\\,W" if step.l2 else ""
         st.markdown(f"Update with lr = {step.lr:.3g}: $W \\leftarrow W - \\mathrm{{lr}}\\,"
                     f"(\\partial L/\\partial W{decay})$, likewise for $b$.")
-        st.table(weights_frame(step).map(lambda v: f"{v:.6g}"))
+        st.table(weights_frame(step).map(format_number))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def low_level_losses(epochs: int, lr: float) -> tuple[list[float], list[float]]:
-    """The by-hand loop's losses and ``F.cross_entropy`` at the same weights (cached per epochs and lr)."""
+def low_level_losses(epochs: int, lr: float) -> tuple[list[float], list[float], list[tuple[list, list]]]:
+    """The by-hand loop's losses, ``F.cross_entropy`` at the same weights, and each epoch's (W, b) (cached)."""
     records = train_low_level(epochs=epochs, lr=lr)
-    return [r.loss for r in records], [r.metrics["cross_entropy"] for r in records]
+    return ([r.loss for r in records], [r.metrics["cross_entropy"] for r in records],
+            [(r.W.tolist(), r.b.tolist()) for r in records])
 
 
-def low_level_section(config: LabConfig, log_y: bool) -> None:
+def low_level_section(lab: TrainingLab, log_y: bool) -> None:
     """The course's training "by hand" (4 features, zero init, one-hot loss) at the current lr."""
     section = st.expander("The same thing by hand (low-level)", icon=":material/handyman:", key="tr_low_level_open",
                           on_change="rerun")
     if not section.open:  # trains every epoch again: only for a student who opened it
         return
+    config = lab.config
     with section:
         st.markdown("`W = torch.zeros((4, 3), requires_grad=True)`, `b = torch.zeros(1, requires_grad=True)`, "
                     "`optimizer = optim.SGD([W, b], lr)`, loss `(y_one_hot * -torch.log(F.softmax(x @ W + b, "
                     f"dim=1))).sum(dim=1).mean()`, run for `range({config.epochs} + 1)` at lr = {config.lr:.3g}.")
-        hand, reference = low_level_losses(config.epochs, config.lr)
+        hand, reference, weights = low_level_losses(config.epochs, config.lr)
         finite = [abs(a - b) for a, b in zip(hand, reference) if math.isfinite(a) and math.isfinite(b)]
-        st.plotly_chart(low_level_figure(hand, reference, log_y=log_y), key="tr_low_level")
+        st.plotly_chart(low_level_figure(hand, reference, log_y=log_y), key="tr_low_level",
+                        config={"displayModeBar": False})
+        at = min(lab.playhead, len(hand) - 1)
+        W, b = weights[at]
+        st.markdown(f"At the player's epoch {at}: loss by hand {format_number(hand[at])}, F.cross_entropy "
+                    f"{format_number(reference[at])}; the hand-made model's weights (4 features × 3 classes, "
+                    f"one shared bias b = {format_number(b[0])}):")
+        st.table({f"class {j}": [format_number(row[j]) for row in W] for j in range(3)})
         st.caption(f"Largest difference from F.cross_entropy over {len(finite)} finite steps: "
                    f"{max(finite, default=0.0):.2e}." + ("" if len(finite) == len(hand) else
                    " The hand-written loss hit log(0) and stopped: F.cross_entropy uses a stable log-softmax."))
 
 
 def main() -> None:
-    """Lay out the page: settings, controls, live view (a fragment while playing), comparison, details."""
+    """Lay out the page: settings, the run player, comparison, details."""
     require_navigation_frame()
     st.title("Training lab")
     st.caption("Train the course's softmax classifier (3 features, 3 classes, 8 samples) with plain SGD. "
                "Overshoot explodes, Stall never moves, Good falls smoothly; every run of a seed starts "
-               "from the same initial weights.")
+               "from the same initial weights. The server trains the whole run at once; your browser plays it. "
+               "Move the learning rate mid-run and the run continues from the player's epoch with the new rate.")
     for warning in seed_state_from_url(PAGE_ID, SPECS, WIDGETS):
         st.warning(warning)
     config, log_y = settings_section()
     lab = get_lab()
     lab.configure(config)
-    controls_section(lab)
-    pace_play(lab, full_run=True)
-    st.session_state[FULL_RUN_KEY] = True  # live_view draws at once in a full run; only timer ticks wait
-    st.fragment(run_every=lab.tick_seconds if lab.playing else None)(live_view)(lab, log_y)
+    player_section(lab, log_y)
     comparison_section(lab, log_y)
     sgd_step_section(lab)
-    low_level_section(config, log_y)
+    low_level_section(lab, log_y)
 
 
 main()

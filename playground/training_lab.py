@@ -1,25 +1,19 @@
-"""Per-user state of the Training lab: the current run, the finished runs, and Play/Pause/Step/Reset.
+"""Per-user state of the Training lab: the loaded recorded run, its playhead, lr changes and the finished runs.
 
-The page keeps one ``TrainingLab`` in ``st.session_state`` and only calls these methods, so all
-the behaviour (new runs from the seed's initial weights, archiving finished runs, capping how
-many are kept) is plain Python that tests drive without Streamlit.
+The page keeps one ``TrainingLab`` in ``st.session_state`` and only calls these methods; the browser's player
+plays the loaded run and reports its playhead, which this class bounds before use.
 """
 from __future__ import annotations
 
-import functools
 import math
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
-import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
 
-from playground.play_pacing import BASE_TICK_SECONDS
-from playground.plots.training import loss_curve_figure, probabilities_figure
-from playground.training import (CourseData, EpochRecord, Trainer, evaluate, model_from_seed,
-                                 prepared_course_data, single_threaded)
+from playground.training import CourseData, evaluate, model_from_seed
+from playground.training_run import RecordedRun, RunKey, record_run, run_data, segments_label
 from playground.training_step import SgdStepBreakdown, sgd_step_breakdown
 from playground.training_verdict import Verdict, judge
 
@@ -28,8 +22,7 @@ PRESETS = {"Overshoot": 1e5, "Stall": 1e-10, "Good": 0.1}  # the course's three 
 EPOCHS_DEFAULT, EPOCHS_MAX = 20, 5000
 L2_STRENGTH = 0.01
 MAX_RUNS = 8
-TICKS_PER_RUN = 100
-MAX_EPOCHS_PER_TICK = 100  # ~30 ms of SGD on this machine: a redraw's work stays small however slow the pace
+REQUESTS = ("play", "step", "reset")  # what the player asks the server for when it has no run to play
 
 
 def parse_learning_rate(value: object) -> float:
@@ -87,12 +80,12 @@ class LabConfig:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """A finished run, kept small: its curves as floats plus end-of-training metrics and verdict."""
+    """A finished run, kept small: its loss curve as floats plus end-of-training metrics and verdict."""
 
     run_id: int
     config: LabConfig
+    segments: tuple[tuple[int, float], ...]
     losses: tuple[float, ...]
-    accuracies: tuple[float, ...]
     train_loss: float
     train_accuracy: float
     test_loss: float
@@ -101,40 +94,50 @@ class RunSummary:
 
     @property
     def label(self) -> str:
-        """Legend label: run number and learning rate."""
-        return f"#{self.run_id} lr={format_lr(self.config.lr)}"
+        """Legend label: run number and its learning rates (``lr=1e-10 → 0.1 @300`` after a change)."""
+        return f"#{self.run_id} {segments_label(self.segments, format_lr)}"
 
 
-@functools.lru_cache(maxsize=2)
 def lab_data(standardized: bool) -> CourseData:
     """Course data for the lab (read-only tensors shared by all runs)."""
-    return prepared_course_data(standardized)
+    return run_data(standardized)
 
 
-def epochs_per_tick(epochs: int, tick_seconds: float = BASE_TICK_SECONDS) -> int:
-    """Epochs to advance per Play tick, so any budget plays in about ``TICKS_PER_RUN`` base ticks of wall time.
+def run_key(config: LabConfig) -> RunKey:
+    """The key of a fresh run of ``config``."""
+    return RunKey(config.seed, config.standardized, config.weight_decay, config.epochs, ((0, config.lr),))
 
-    Slower ticks (many students playing, see ``playground.play_pacing``) advance proportionally more epochs, up
-    to MAX_EPOCHS_PER_TICK. The cap matters when a class plays long runs: the pace is set from what a redraw
-    costs, training included, so without it a slower pace would mean dearer redraws and a slower pace again.
-    Such runs then take longer than usual, which is the honest price of sharing one core.
-    """
-    share = epochs * tick_seconds / (TICKS_PER_RUN * BASE_TICK_SECONDS)
-    wanted = math.ceil(round(share, 9))  # round: 300 epochs at 0.1 s must give 3, not 3.0000000000000004
-    return max(1, min(wanted, MAX_EPOCHS_PER_TICK))
+
+def bounded_position(value: object, load: int, last: int) -> int:
+    """The epoch of a player report ``{"load": load, "epoch": k}`` with 0 <= k <= last, or ``ValueError``."""
+    if not isinstance(value, dict) or set(value) != {"load", "epoch"}:
+        raise ValueError("it is not a {load, epoch} pair")
+    if value["load"] != load or isinstance(value["load"], bool):
+        raise ValueError("it is for a run that is no longer loaded")
+    epoch = value["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, float)):
+        raise ValueError("the epoch is not a number")
+    if not 0 <= epoch <= last:  # before any conversion: a huge int must not reach float()
+        raise ValueError(f"the epoch is outside 0 to {last}")
+    if epoch != int(epoch):
+        raise ValueError("the epoch is not a whole number")
+    return int(epoch)
 
 
 class TrainingLab:
-    """The current run (a ``Trainer``), the finished runs (at most ``MAX_RUNS``) and the play flag."""
+    """The loaded run (recorded on the server, played in the browser), its playhead and the finished runs."""
 
     def __init__(self, config: LabConfig | None = None) -> None:
         self.config = config or LabConfig()
         self.runs: list[RunSummary] = []
-        self.playing = False
-        self.tick_seconds = BASE_TICK_SECONDS  # the pace Play redraws at (set by the page from the server's load)
-        self.last_tick: float | None = None  # time.monotonic() of Play's last advance (None: the next is due now)
+        self.run: RecordedRun | None = None
+        self.load = 0  # changes with every run handed to the player, so stale reports are told apart
+        self.intent = "reset"  # what the player does with a newly loaded run: play, step, reset or continue
+        self.start = 0  # where the player puts the playhead on a newly loaded run
+        self.playhead = 0  # the epoch the player last reported
+        self.refused: str | None = None  # why the last player report was ignored
+        self._run_id = 0
         self._next_id = 1
-        self.trainer = self._new_trainer()
 
     @property
     def data(self) -> CourseData:
@@ -142,45 +145,45 @@ class TrainingLab:
         return lab_data(self.config.standardized)
 
     def configure(self, config: LabConfig) -> bool:
-        """Adopt a new configuration; a change starts a fresh run (unfinished progress is dropped)."""
+        """Adopt a new configuration. A new lr continues a loaded run from the playhead; other changes unload it."""
         if config == self.config:
             return False
+        lr_only = replace(self.config, lr=config.lr) == config
         self.config = config
-        self.trainer = self._new_trainer()
+        if self.run is not None and lr_only and self.playhead < self.run.last:
+            try:
+                self._load(record_run(self.run.key.continued(self.playhead, config.lr)), "continue", self.playhead,
+                           keep_id=True)
+                return True
+            except ValueError:
+                pass  # too many changes, or no finite weights to continue from: start over
+        self.run, self.playhead = None, 0
+        self.load += 1
         return True
 
-    def play(self) -> None:
-        """Start playing; a finished run is replaced by a new one first."""
-        if self.trainer.finished:
-            self.trainer = self._new_trainer()
-        self.playing = True
-        self.last_tick = None
+    def request(self, action: object) -> None:
+        """The player's Play, Step or Reset without a run to play: record a fresh run of the configuration."""
+        if action not in REQUESTS:
+            self.refused = "Ignored a player request: it is not Play, Step or Reset."
+            return
+        run = record_run(run_key(self.config))
+        self._load(run, str(action), min(1 if action == "step" else 0, run.last), keep_id=False)
+        if self.playhead == run.last:
+            self._archive()
 
-    def pause(self) -> None:
-        """Stop playing, keeping the run where it is."""
-        self.playing = False
-
-    def step(self) -> list[EpochRecord]:
-        """Advance one epoch (a finished run is replaced by a new one first)."""
-        self.playing = False
-        if self.trainer.finished:
-            self.trainer = self._new_trainer()
-        return self.trainer.step(1)
-
-    def reset(self) -> None:
-        """Stop and start the current configuration over from its initial weights."""
-        self.playing = False
-        self.trainer = self._new_trainer()
-
-    def tick(self, n: int | None = None) -> list[EpochRecord]:
-        """Advance a few epochs while playing; playing stops when the run finishes."""
-        if not self.playing:
-            return []
-        records = self.trainer.step(epochs_per_tick(self.config.epochs, self.tick_seconds) if n is None else n)
-        self.last_tick = time.monotonic()
-        if self.trainer.finished:
-            self.playing = False
-        return records
+    def report(self, value: object) -> None:
+        """The player's playhead (Pause, Step, a scrub's end, the run's end): bounded, or refused with a message."""
+        if self.run is None:
+            self.refused = "Ignored a player position: no run is loaded."
+            return
+        try:
+            self.playhead = bounded_position(value, self.load, self.run.last)
+        except ValueError as err:
+            self.refused = f"Ignored a player position: {err}."
+            return
+        self.refused = None
+        if self.playhead == self.run.last:
+            self._archive()
 
     def clear_runs(self) -> None:
         """Forget all finished runs."""
@@ -188,26 +191,36 @@ class TrainingLab:
 
     @property
     def losses(self) -> list[float]:
-        """The current run's loss per epoch."""
-        return [r.loss for r in self.trainer.history]
+        """The loaded run's loss per weight state up to the playhead."""
+        return [] if self.run is None else self.run.loss[: self.playhead + 1].tolist()
+
+    def lr_at_playhead(self) -> float:
+        """The learning rate of the update that follows the playhead."""
+        if self.run is None:
+            return self.config.lr
+        return [lr for start, lr in self.run.key.segments if start <= self.playhead][-1]
 
     def verdict(self) -> Verdict:
-        """The current run's verdict so far."""
+        """The loaded run's verdict up to the playhead."""
         return judge(self.losses)
 
+    def model(self) -> torch.nn.Module:
+        """A copy of the model at the playhead (the seed's initial weights when no run is loaded)."""
+        return model_from_seed(self.config.seed) if self.run is None else self.run.model_at(self.playhead)
+
     def probabilities(self) -> torch.Tensor:
-        """Softmax probabilities of each training sample under the current weights."""
-        with torch.no_grad(), single_threaded():
-            return F.softmax(self.trainer.model(self.data.x_train), dim=1)
+        """Softmax probabilities of each training sample at the playhead."""
+        with torch.no_grad():
+            return F.softmax(self.model()(self.data.x_train), dim=1)
 
     def step_breakdown(self) -> SgdStepBreakdown:
-        """The next SGD step of the current run, taken apart."""
-        return sgd_step_breakdown(self.trainer.model, self.data.x_train, self.data.y_train,
-                                  self.config.lr, self.config.weight_decay)
+        """The SGD step that follows the playhead, taken apart."""
+        return sgd_step_breakdown(self.model(), self.data.x_train, self.data.y_train, self.lr_at_playhead(),
+                                  self.config.weight_decay)
 
     def runs_table(self) -> pd.DataFrame:
-        """One row per finished run: lr, final losses and accuracies, and verdict."""
-        rows = [{"run": r.label, "lr": r.config.lr, "epochs": len(r.losses), "seed": r.config.seed,
+        """One row per finished run: learning rates, final losses and accuracies, and verdict."""
+        rows = [{"run": r.label, "lr": r.config.lr, "epochs": len(r.losses) - 1, "seed": r.config.seed,
                  "standardised": r.config.standardized, "L2": r.config.l2,
                  "train loss": r.train_loss, "train accuracy": r.train_accuracy,
                  "test loss": r.test_loss, "test accuracy": r.test_accuracy, "verdict": r.verdict.title}
@@ -216,51 +229,25 @@ class TrainingLab:
                                            "train loss", "train accuracy", "test loss",
                                            "test accuracy", "verdict"])
 
-    def _new_trainer(self) -> Trainer:
-        config, data = self.config, self.data
-        trainer = Trainer(model_from_seed(config.seed), config.lr, data.x_train, data.y_train,
-                          epochs=config.epochs, l2=config.weight_decay)
-        trainer.add_callback("on_train_end", functools.partial(self._archive, config))
-        return trainer
+    def _load(self, run: RecordedRun, intent: str, start: int, *, keep_id: bool) -> None:
+        if not keep_id or not self._run_id:
+            self._run_id = self._next_id
+            self._next_id += 1
+        self.run, self.intent, self.start, self.playhead = run, intent, start, start
+        self.load += 1
+        self.refused = None
 
-    def _archive(self, config: LabConfig, trainer: Trainer, _record: EpochRecord | None) -> None:
-        data = lab_data(config.standardized)
-        train_loss, train_accuracy = evaluate(trainer.model, data.x_train, data.y_train)
-        test_loss, test_accuracy = evaluate(trainer.model, data.x_test, data.y_test)
-        losses = [r.loss for r in trainer.history]
-        self.runs.append(RunSummary(
-            self._next_id, config, tuple(losses), tuple(r.accuracy for r in trainer.history),
-            train_loss, train_accuracy, test_loss, test_accuracy, judge(losses)))
-        self._next_id += 1
-        del self.runs[:-MAX_RUNS]
-
-
-@dataclass(frozen=True)
-class LiveFrame:
-    """What one Play tick shows: counters, the verdict so far, and the two live figures."""
-
-    epoch: int
-    epochs: int
-    start_loss: float | None
-    loss: float | None
-    accuracy: float | None
-    verdict: Verdict
-    finished: bool
-    stopped_playing: bool
-    loss_figure: go.Figure
-    samples_figure: go.Figure
-
-
-def live_frame(lab: TrainingLab, log_y: bool) -> LiveFrame:
-    """One tick of the live view: advance a few epochs if playing, then build what the page draws."""
-    was_playing = lab.playing
-    lab.tick()
-    trainer, losses = lab.trainer, lab.losses
-    return LiveFrame(
-        epoch=trainer.epoch, epochs=lab.config.epochs,
-        start_loss=losses[0] if losses else None, loss=losses[-1] if losses else None,
-        accuracy=trainer.history[-1].accuracy if losses else None,
-        verdict=judge(losses), finished=trainer.finished, stopped_playing=was_playing and not lab.playing,
-        loss_figure=loss_curve_figure(losses, log_y=log_y, title="Loss of the current run"),
-        samples_figure=probabilities_figure(lab.probabilities().tolist(), lab.data.y_train.tolist()),
-    )
+    def _archive(self) -> None:
+        """Put the loaded run in 'Runs compared', in place of its earlier version (before an lr change), if any."""
+        run, data = self.run, lab_data(self.config.standardized)
+        final = run.model_at(run.last)
+        test_loss, test_accuracy = evaluate(final, data.x_test, data.y_test)
+        losses = run.loss.tolist()
+        summary = RunSummary(self._run_id, self.config, run.key.segments, tuple(losses),
+                             float(run.loss[-1]), float(run.accuracy[-1]), test_loss, test_accuracy, judge(losses))
+        places = [i for i, r in enumerate(self.runs) if r.run_id == self._run_id]
+        if places:
+            self.runs[places[0]] = summary
+        else:
+            self.runs.append(summary)
+            del self.runs[:-MAX_RUNS]

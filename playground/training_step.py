@@ -56,20 +56,29 @@ def sgd_step_breakdown(model: nn.Module, x: Tensor, y: Tensor, lr: float, l2: fl
                             float(lr), float(l2), W_new, b_new)
 
 
+def format_number(value: float, digits: int = 6) -> str:
+    """A number as compact text with no negative zero: -0.0 and 0.0 both read ``0``, as PyTorch's loss does."""
+    value = float(value)
+    return "0" if value == 0 else f"{value:.{digits}g}"
+
+
 def format_vector(values: Tensor) -> str:
     """A row of numbers as compact text, e.g. ``[0.28, 0.3, 0.43]``."""
-    return "[" + ", ".join(f"{v:.3g}" for v in values.tolist()) + "]"
+    return "[" + ", ".join(format_number(v, 3) for v in values.tolist()) + "]"
 
 
 def samples_frame(step: SgdStepBreakdown) -> pd.DataFrame:
-    """Per sample: x, logits z, probabilities p, true class y, its loss -log p_y and the gradient p - y."""
-    sample_loss = -torch.log(step.probs.gather(1, step.y.unsqueeze(1))).squeeze(1)
+    """Per sample: x, logits z, probabilities p, true class y, its loss -log p_y and the gradient p - y.
+
+    -log p_y comes from log-softmax, as ``F.cross_entropy`` computes it, so it stays finite where p_y rounds to 0 or 1.
+    """
+    sample_loss = -F.log_softmax(step.logits, dim=1).gather(1, step.y.unsqueeze(1)).squeeze(1)
     return pd.DataFrame({
         "x": [format_vector(row) for row in step.x],
         "z = xW + b": [format_vector(row) for row in step.logits],
         "p = softmax(z)": [format_vector(row) for row in step.probs],
         "true class y": step.y.tolist(),
-        "-log p_y": [f"{v:.4g}" for v in sample_loss.tolist()],
+        "-log p_y": [format_number(v, 4) for v in sample_loss.tolist()],
         "p - y": [format_vector(row) for row in step.grad_logits],
     }, index=[f"sample {i}" for i in range(step.x.shape[0])])
 

@@ -32,6 +32,7 @@ from playground.model_files import ModelFileError
 from playground.paths import MODELS_DIR
 from playground.plots.training import loss_curve_figure
 from playground.training_lab import LabConfig, TrainingLab
+from tests.component_values import send_to_player
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 GALLERY_TOGGLE = "digits_gallery_on"
@@ -277,12 +278,8 @@ def test_missing_mnist_shows_an_error_in_the_gallery(no_mnist):
 def test_training_at_lr_1e30_stops_with_a_diverged_verdict():
     """lr = 1e30 (far past the slider): the loss explodes, the verdict is diverged, nothing raises."""
     lab = TrainingLab(LabConfig(lr=1e30, epochs=50))
-    lab.play()
-    for _ in range(100):
-        lab.tick()
-        if not lab.playing:
-            break
-    assert not lab.playing and lab.trainer.finished
+    lab.request("play")
+    lab.report({"load": lab.load, "epoch": lab.run.last})
     assert lab.verdict().kind == "diverged"
     assert lab.losses[-1] > 1e20 or not math.isfinite(lab.losses[-1])
     assert lab.runs and lab.runs[-1].verdict.kind == "diverged"
@@ -290,23 +287,18 @@ def test_training_at_lr_1e30_stops_with_a_diverged_verdict():
     assert table["verdict"].iloc[-1] == "Diverged"
     for log_y in (True, False):
         loss_curve_figure(lab.losses, log_y=log_y, title="lr 1e30").to_json()
-    step = lab.step_breakdown()
-    assert step is not None
+    assert lab.step_breakdown() is not None
 
 
 def test_training_page_plays_an_overshooting_run_to_a_diverged_banner():
     """The page's own Overshoot preset (the largest lr it allows), played to the end: an error banner."""
     at = run_page("pages/training.py", {"epochs": "30"})
     at.button(key="tr_preset_Overshoot").click().run()
-    at.button(key="tr_play").click().run()
-    for _ in range(40):  # AppTest has no timer: each rerun is one Play tick
-        if not at.button(key="tr_pause").disabled:
-            at.run()
-        else:
-            break
+    send_to_player(at, trigger="play")
+    lab = at.session_state["training_lab"]
+    send_to_player(at, state={"position": {"load": lab.load, "epoch": lab.run.last}})
     assert not at.exception, [e.value for e in at.exception]
     assert "Diverged" in errors(at)
-    assert at.button(key="tr_pause").disabled  # playing stopped by itself
     assert_other_pages_work(at)
 
 

@@ -1,6 +1,7 @@
 """playground.training against plain PyTorch: the course's loop, the by-hand loop, verdicts, options, lab."""
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -16,9 +17,9 @@ from torch import nn
 from playground.plots.training import comparison_figure, display_series, loss_curve_figure, probabilities_figure
 from playground.training import (SoftmaxClassifier, Trainer, course_data, evaluate, initial_state, low_level_data,
                                  model_from_seed, single_threaded, standardize, train, train_low_level)
-from playground.training_lab import (MAX_RUNS, LabConfig, TrainingLab, check_learning_rate, epochs_per_tick,
-                                     format_lr)
-from playground.training_step import samples_frame, sgd_step_breakdown, weights_frame
+from playground.training_lab import MAX_RUNS, LabConfig, TrainingLab, bounded_position, check_learning_rate, format_lr
+from playground.training_run import RunKey, player_payload, record_run
+from playground.training_step import format_number, samples_frame, sgd_step_breakdown, weights_frame
 from playground.training_verdict import judge
 
 TOL = 1e-6
@@ -55,7 +56,7 @@ def seeded_classifier(seed: int = 1) -> SoftmaxClassifier:
 
 
 def test_the_training_core_never_imports_streamlit():
-    code = ("import sys, playground.training, playground.training_lab, playground.plots.training; "
+    code = ("import sys, playground.training, playground.training_lab, playground.training_run, playground.plots.training; "
             "sys.exit('streamlit' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1]).returncode == 0
 
@@ -408,45 +409,118 @@ def test_sgd_step_breakdown_equals_autograd_and_one_optimizer_step(l2):
 # --- the lab (per-user state behind the page) ---------------------------------------------------
 
 def play_to_end(lab: TrainingLab) -> None:
-    lab.play()
-    while lab.playing:
-        lab.tick()
+    """Press Play in the player (a run is recorded) and let it report the run's end."""
+    lab.request("play")
+    lab.report({"load": lab.load, "epoch": lab.run.last})
+
+
+def test_a_recorded_run_is_the_trainers_run_state_by_state():
+    run = record_run(RunKey(1, False, 0.0, 30, ((0, 0.1),)))
+    records = train(model_from_seed(1), 0.1, 30)
+    assert run.last == 30 and not run.diverged
+    assert np.allclose(run.loss[:30], [r.loss for r in records], atol=1e-6)
+    assert np.allclose(run.accuracy[:30], [r.accuracy for r in records])
+    assert np.allclose(run.W[:30], np.stack([r.W.numpy() for r in records]), atol=1e-6)
+    final = model_from_seed(1)
+    train(final, 0.1, 30)
+    loss, accuracy = evaluate(final, *course_data()[:2])
+    assert run.loss[30] == pytest.approx(loss, abs=1e-6) and run.accuracy[30] == pytest.approx(accuracy)
+    assert np.allclose(run.probabilities[30], F.softmax(final(course_data()[0]), dim=1).detach().numpy(), atol=1e-6)
+    assert record_run(RunKey(1, False, 0.0, 30, ((0, 0.1),))) is run  # cached
+
+
+def test_a_continuation_is_training_resumed_from_that_epochs_weights_with_the_new_lr():
+    key = RunKey(1, False, 0.0, 600, ((0, 1e-10),)).continued(300, 0.1)
+    assert key.segments == ((0, 1e-10), (300, 0.1))
+    run = record_run(key)
+    model = model_from_seed(1)
+    stall = train(model, 1e-10, 300)
+    good = train(model, 0.1, 300)
+    assert np.allclose(run.loss[:600], [r.loss for r in stall + good], atol=1e-6)
+    assert run.loss[299] == pytest.approx(run.loss[0], abs=1e-5) and run.loss[-1] < 0.7 * run.loss[0]  # takes off
+    assert key.continued(300, 0.1) == key and key.continued(100, 1e-10).segments == ((0, 1e-10),)
+    assert key.continued(400, 1.0).segments == ((0, 1e-10), (300, 0.1), (400, 1.0))
+
+
+def test_a_5000_epoch_run_fits_well_under_the_websocket_limit():
+    run = record_run(RunKey(1, False, 0.0, 5000, ((0, 0.1),)))
+    assert len(json.dumps(player_payload(run, [0] * 8))) < 1_000_000  # server.maxMessageSize is 4 MB
 
 
 def test_lab_runs_share_initial_weights_and_accumulate():
     lab = TrainingLab(LabConfig(lr=1e5))
     play_to_end(lab)
     lab.configure(LabConfig(lr=0.1))
+    assert lab.run is None  # a finished run is not continued: a new lr starts a new run
     play_to_end(lab)
     assert [r.config.lr for r in lab.runs] == [1e5, 0.1]
     assert lab.runs[0].losses[0] == lab.runs[1].losses[0] == pytest.approx(2.203667, abs=1e-6)
     table = lab.runs_table()
     assert list(table["verdict"]) == ["Diverged", "Converging"] and list(table["epochs"]) == [20, 20]
     assert set(table.columns) >= {"lr", "train loss", "train accuracy", "test loss", "test accuracy"}
+    assert table["test accuracy"].iloc[1] in (0.0, 1 / 3, 2 / 3, 1.0)  # three test samples
     assert all(isinstance(v, float) for v in lab.runs[1].losses)  # summaries keep floats, no weights
     lab.clear_runs()
     assert lab.runs == [] and lab.runs_table().empty
 
 
-def test_lab_play_step_pause_reset_and_the_run_cap():
+def test_lab_requests_reports_and_the_run_cap():
     lab = TrainingLab(LabConfig(epochs=3))
-    assert lab.step() and lab.trainer.epoch == 1 and not lab.playing
-    lab.play()
-    assert lab.tick(1) and lab.playing and lab.trainer.epoch == 2
-    lab.pause()
-    assert lab.tick() == [] and lab.trainer.epoch == 2
-    lab.reset()
-    assert lab.trainer.epoch == 0 and lab.runs == []
+    lab.request("step")
+    assert lab.run is not None and lab.playhead == 1 and lab.intent == "step"
+    lab.report({"load": lab.load, "epoch": 2})
+    assert lab.playhead == 2 and lab.step_breakdown().W.tolist() == lab.run.W[2].tolist()
     for _ in range(MAX_RUNS + 3):
-        play_to_end(lab)  # Play on a finished run starts a new one
-    assert len(lab.runs) == MAX_RUNS and lab.runs[0].run_id == 4
+        play_to_end(lab)  # each Play without a run records a fresh one with a new number
+    assert len(lab.runs) == MAX_RUNS and lab.runs[0].run_id == 5
     assert lab.configure(LabConfig(epochs=3)) is False
-    lab.step()
-    assert lab.configure(LabConfig(epochs=3, seed=2)) is True and lab.trainer.epoch == 0
+    assert lab.configure(LabConfig(epochs=3, seed=2)) is True and lab.run is None and lab.playhead == 0
 
 
-def test_epochs_per_tick_plays_any_budget_in_about_a_hundred_ticks():
-    assert epochs_per_tick(20) == 1 and epochs_per_tick(5000) == 50 and epochs_per_tick(1) == 1
+def test_a_new_lr_mid_run_continues_from_the_playhead_and_keeps_the_runs_place():
+    lab = TrainingLab(LabConfig(lr=1e-10, epochs=600))
+    lab.request("play")
+    lab.report({"load": lab.load, "epoch": 300})
+    lab.configure(LabConfig(lr=0.1, epochs=600))
+    assert lab.run.key.segments == ((0, 1e-10), (300, 0.1)) and lab.playhead == 300 and lab.intent == "continue"
+    assert lab.lr_at_playhead() == 0.1
+    lab.report({"load": lab.load, "epoch": 600})
+    assert [r.label for r in lab.runs] == ["#1 lr=1e-10 → 0.1 @300"]
+    assert lab.runs[0].train_loss < 0.7 * lab.runs[0].losses[0]
+
+
+@pytest.mark.parametrize("value", [None, 5, "12", [1, 2], {"epoch": 3}, {"load": 1, "epoch": 3, "x": 1},
+                                   {"load": 2, "epoch": 3}, {"load": 1, "epoch": -1}, {"load": 1, "epoch": 21},
+                                   {"load": 1, "epoch": 2.5}, {"load": 1, "epoch": float("nan")},
+                                   {"load": 1, "epoch": True}, {"load": 1, "epoch": "3"}, {"load": True, "epoch": 3},
+                                   {"load": 1, "epoch": 10**400}])
+def test_hostile_player_positions_are_refused(value):
+    with pytest.raises(ValueError):
+        bounded_position(value, 1, 20)
+
+
+def test_a_refused_report_leaves_the_playhead_and_says_why():
+    lab = TrainingLab()
+    lab.report({"load": 0, "epoch": 3})
+    assert lab.refused == "Ignored a player position: no run is loaded."
+    lab.request("play")
+    lab.report({"load": lab.load, "epoch": 10**9})
+    assert lab.playhead == 0 and lab.refused.startswith("Ignored a player position: the epoch is outside")
+    lab.request("rm -rf")
+    assert "not Play, Step or Reset" in lab.refused
+
+
+def test_sgd_step_table_uses_log_softmax_and_never_shows_negative_zero():
+    model = model_from_seed(1)
+    with torch.no_grad():
+        model.linear.weight.mul_(1e5)
+    x, y = course_data()[:2]
+    step = sgd_step_breakdown(model, x, y, 1e5)
+    losses = [float(v) for v in samples_frame(step)["-log p_y"]]
+    assert all(math.isfinite(v) for v in losses)
+    assert np.mean(losses) == pytest.approx(F.cross_entropy(model(x), y).item(), rel=1e-3)
+    assert format_number(-0.0) == format_number(0.0) == "0"
+    assert "-0" not in " ".join(samples_frame(step)["-log p_y"])
 
 
 @pytest.mark.parametrize("value", [-1, 0, "nan", "inf", 1e6, "fast", None])

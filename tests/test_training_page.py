@@ -1,14 +1,17 @@
 """AppTest of the Training lab through the real navigation frame (``app.py``)."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.training import single_threaded
+from tests.component_values import send_to_player
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -31,10 +34,6 @@ def lab_page(query: dict[str, str] | None = None, opened: list[str] = ()) -> App
     return at.run()
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
 def page_text(at: AppTest) -> str:
     return " ".join(m.value for m in at.markdown)
 
@@ -44,14 +43,19 @@ def click(at: AppTest, key: str) -> AppTest:
     return at.run()
 
 
-def play_until_finished(at: AppTest, max_runs: int = 60) -> AppTest:
-    """Press Play and rerun (each run ticks once) until the run stops playing."""
-    click(at, "tr_play")
-    for _ in range(max_runs):
-        if not at.session_state["training_lab"].playing:
-            return at
-        at.run()
-    raise AssertionError("the run did not finish")
+def lab(at: AppTest):
+    return at.session_state["training_lab"]
+
+
+def report(at: AppTest, epoch: object) -> AppTest:
+    """The player reports its playhead for the loaded run (as on Pause, Step or a scrub's end)."""
+    return send_to_player(at, state={"position": {"load": lab(at).load, "epoch": epoch}})
+
+
+def play_to_end(at: AppTest) -> AppTest:
+    """Press Play in the player (the server records the run) and report the run's end, as the player does."""
+    send_to_player(at, trigger="play")
+    return report(at, lab(at).run.last)
 
 
 def runs_table(at: AppTest):
@@ -66,27 +70,49 @@ def chart(at: AppTest, key: str) -> dict:
     return json.loads(matches[0].proto.spec)
 
 
-def test_the_y_axis_toggle_switches_both_loss_charts():
+def player_data(at: AppTest) -> dict:
+    """What the page hands the run player."""
+    (element,) = [el for el in at.get("bidi_component") if el.proto.id.endswith("-tr_player")]
+    return json.loads(element.proto.json)
+
+
+def test_the_y_axis_toggle_switches_the_player_and_the_loss_charts():
     at = lab_page({"epochs": "3"}, opened=["tr_low_level_open"])
-    click(at, "tr_step")
-    assert chart(at, "tr_loss_curve")["layout"]["yaxis"]["type"] == "log"
+    assert player_data(at)["log_y"] is True
+    assert chart(at, "tr_low_level")["layout"]["yaxis"]["type"] == "log"
     at.toggle(key="tr_log_y").set_value(False).run()
     assert not at.exception
-    assert chart(at, "tr_loss_curve")["layout"]["yaxis"]["type"] == "linear"
+    assert player_data(at)["log_y"] is False
     assert chart(at, "tr_low_level")["layout"]["yaxis"]["type"] == "linear"
-    assert metric(at, "Epoch") == "1 / 3"  # a display toggle does not restart the run
+    assert chart(at, "tr_low_level")["layout"]["yaxis2"]["domain"] == [0.0, 0.3]  # the difference, on its own axis
 
 
-def test_page_opens_with_defaults_and_a_shareable_url():
+def test_page_opens_with_defaults_a_shareable_url_and_no_run_yet():
     at = lab_page()
     assert not at.exception
     assert "Training lab" in [t.value for t in at.title]
-    assert metric(at, "Epoch") == "0 / 20"
+    data = player_data(at)
+    assert data["run"] is None and data["epochs"] == 20
     assert at.slider(key="tr_lr_exp").value == pytest.approx(-1.0)
     assert "lr = 0.1" in page_text(at)
     assert {k: at.query_params[k] for k in ("lr", "epochs", "seed", "norm", "l2")} == {
         "lr": "0.1", "epochs": "20", "seed": "1", "norm": "0", "l2": "0"}
     assert not at.warning
+
+
+def test_play_loads_the_whole_run_into_the_player():
+    at = lab_page({"epochs": "300"})
+    send_to_player(at, trigger="play")
+    assert not at.exception
+    data = player_data(at)
+    assert data["intent"] == "play" and data["position"] == 0
+    run = data["run"]
+    assert run["last"] == 300 and run["segments"] == [[0, 0.1]]
+    losses = np.frombuffer(base64.b64decode(run["loss"]), "<f4")
+    assert len(losses) == 301 and losses[0] == pytest.approx(2.203667, abs=1e-6)
+    assert len(base64.b64decode(run["probabilities"])) == 301 * 8 * 3 * 4
+    at.run()  # a rerun with nothing new sends the same run: the browser keeps playing
+    assert player_data(at) == data
 
 
 @pytest.mark.parametrize(("key", "exponent", "shown", "url"), [
@@ -101,45 +127,84 @@ def test_presets_set_the_learning_rate(key, exponent, shown, url):
     assert at.slider(key="tr_lr_exp").value == pytest.approx(exponent)
     assert shown in page_text(at)
     assert at.query_params["lr"] == url
-    assert at.session_state["training_lab"].config.lr == float(url)
+    assert lab(at).config.lr == float(url)
 
 
-def test_step_advances_the_epoch_counter_and_the_step_view():
+def test_the_reported_epoch_drives_the_sgd_step_section():
     at = lab_page(opened=["tr_sgd_step"])
-    click(at, "tr_step")
-    assert metric(at, "Epoch") == "1 / 20" and metric(at, "Loss at start") == "2.204"
-    click(at, "tr_step")
+    assert "For the weights at epoch 0" in page_text(at)
+    send_to_player(at, trigger="step")
+    assert lab(at).playhead == 1 and "For the weights at epoch 1" in page_text(at)
+    report(at, 7)
     assert not at.exception
-    assert metric(at, "Epoch") == "2 / 20"
-    assert "For the weights at epoch 2" in page_text(at)
+    assert "For the weights at epoch 7" in page_text(at)
+    values = at.table[1].value["value"].tolist()
+    assert values[0] == f"{lab(at).run.W[7][0][0]:.6g}"  # W[0,0] of epoch 7's weights
     assert [row for row in at.table[0].value.index][:2] == ["sample 0", "sample 1"]
+    assert any(s.value.startswith("So far (epoch 7)") for s in [*at.info, *at.success, *at.warning, *at.error])
+
+
+@pytest.mark.parametrize("position", [{"load": 1, "epoch": 10**30}, {"load": 1, "epoch": -3}, {"load": 99, "epoch": 2},
+                                      {"load": 1, "epoch": "2; drop"}, "garbage", None, [1], {"epoch": 1}])
+def test_hostile_reported_epochs_are_refused_with_one_message(position):
+    at = lab_page(opened=["tr_sgd_step"])
+    send_to_player(at, trigger="play")
+    report(at, 5)
+    send_to_player(at, state={"position": position})
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and warnings[0].startswith("Ignored a player position"), warnings
+    assert lab(at).playhead == 5 and "For the weights at epoch 5" in page_text(at)
+
+
+@pytest.mark.xfail(strict=True, reason="Streamlit 1.67 json-decodes a component's state before any page code runs "
+                   "(SessionState._widget_changed): text that is not JSON raises there, outside the page's reach")
+def test_a_state_that_is_not_json_is_ignored():
+    at = lab_page()
+    send_to_player(at, trigger="play")
+    send_to_player(at, raw_state="{not json")
+    assert not at.exception
+
+
+def test_an_lr_change_mid_run_continues_from_the_playhead_and_keeps_its_place():
+    at = lab_page({"lr": "1e-10", "epochs": "600"})
+    send_to_player(at, trigger="play")
+    report(at, 300)
+    click(at, "tr_preset_Good")
+    data = player_data(at)
+    assert data["run"]["segments"] == [[0, 1e-10], [300, 0.1]] and data["intent"] == "continue"
+    assert data["position"] == 300
+    report(at, 600)
+    table = runs_table(at)
+    assert list(table["run"]) == ["#1 lr=1e-10 → 0.1 @300"]
+    assert table["train loss"].iloc[0] < 0.7 * 2.2037  # Good takes off after 300 stalled epochs
 
 
 def test_runs_accumulate_in_the_comparison_table_and_can_be_cleared():
     at = lab_page({"epochs": "10"})
     assert runs_table(at) is None
     click(at, "tr_preset_Overshoot")
-    play_until_finished(at)
-    assert metric(at, "Epoch") == "10 / 10"
-    assert any(e.value.startswith("**Diverged.**") for e in at.error)
+    play_to_end(at)
+    assert any(e.value.startswith("End of the run: **Diverged.**") for e in at.error)
     click(at, "tr_preset_Good")
-    play_until_finished(at)
-    assert any(s.value.startswith("**Converging.**") for s in at.success)
+    play_to_end(at)
+    assert any(s.value.startswith("End of the run: **Converging.**") for s in at.success)
     table = runs_table(at)
     assert list(table["lr"]) == [1e5, 0.1] and list(table["verdict"]) == ["Diverged", "Converging"]
     assert table["train loss"].iloc[0] > 1000 > 2.2 > table["train loss"].iloc[1]  # 2.2: the start
     assert list(table["epochs"]) == [10, 10]
-    click(at, "tr_play")  # Play on a finished run starts a new one
-    assert metric(at, "Epoch") == "1 / 10"
+    caption = " ".join(c.value for c in at.caption)
+    assert "0, 33.3, 66.7 or 100%" in caption and "all or nothing" not in caption
     click(at, "tr_clear")
     assert not at.exception and runs_table(at) is None
 
 
-def test_changing_a_setting_starts_a_fresh_run():
+def test_changing_a_setting_unloads_the_run():
     at = lab_page()
-    click(at, "tr_step")
+    send_to_player(at, trigger="step")
     at.number_input(key="tr_epochs").set_value(50).run()
-    assert metric(at, "Epoch") == "0 / 50" and at.query_params["epochs"] == "50"
+    data = player_data(at)
+    assert data["run"] is None and data["epochs"] == 50 and at.query_params["epochs"] == "50"
 
 
 def test_url_values_are_applied():
@@ -169,8 +234,8 @@ def test_absurd_url_values_warn_and_fall_back(query, message):
     assert message in shown and f"`{next(iter(query))}=" in warnings
     config = at.session_state["training_lab"].config
     assert (config.lr, config.epochs, config.seed) == (0.1, 20, 1)
-    click(at, "tr_step")  # and the page still trains
-    assert metric(at, "Epoch") == "1 / 20"
+    send_to_player(at, trigger="step")  # and the page still trains
+    assert lab(at).playhead == 1 and lab(at).run.last == 20
 
 
 def test_low_level_expander_matches_f_cross_entropy():

@@ -50,7 +50,8 @@ def non_finite_points(values: Sequence[float], log_y: bool = False) -> tuple[lis
 
 def _layout(title: str, log_y: bool, **extra: object) -> dict:
     """Shared layout for loss charts, as one dict (one validation pass is much cheaper than updates)."""
-    return dict(title=dict(text=title), height=340, margin=dict(l=10, r=10, t=50, b=10),
+    extra.setdefault("height", 340)
+    return dict(title=dict(text=title), margin=dict(l=10, r=10, t=50, b=10),
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
                 hovermode="x unified", xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
                 yaxis=dict(title=dict(text="loss" + (" (log scale)" if log_y else "")),
@@ -83,7 +84,7 @@ def comparison_figure(runs: Sequence[tuple[str, Sequence[float]]], *, log_y: boo
     """Loss curves of several runs overlaid, one colour per run, labelled (e.g. by lr)."""
     traces = [trace for index, (label, losses) in enumerate(runs)
               for trace in loss_traces(losses, label, PALETTE[index % len(PALETTE)], log_y)]
-    return go.Figure(data=traces, layout=_layout("Runs compared (same initial weights)", log_y))
+    return go.Figure(data=traces, layout=_layout("Runs compared (same initial weights)", log_y, showlegend=True))
 
 
 def probabilities_figure(probs: Sequence[Sequence[float]], y_true: Sequence[int]) -> go.Figure:
@@ -106,7 +107,20 @@ def probabilities_figure(probs: Sequence[Sequence[float]], y_true: Sequence[int]
 
 def low_level_figure(hand_losses: Sequence[float], reference_losses: Sequence[float], *,
                      log_y: bool = False) -> go.Figure:
-    """The by-hand one-hot loss and ``F.cross_entropy`` at the same weights, overlaid."""
-    traces = (loss_traces(hand_losses, "by hand (one-hot)", PALETTE[3], log_y)
-              + loss_traces(reference_losses, "F.cross_entropy", PALETTE[0], log_y, dash="dot"))
-    return go.Figure(data=traces, layout=_layout("By hand vs F.cross_entropy", log_y))
+    """The by-hand one-hot loss, and below it, on its own axis, its difference from ``F.cross_entropy``.
+
+    The two losses agree to float rounding, so drawn together they would merge into one zig-zag band.
+    """
+    hand, reference = (np.asarray(v, dtype=np.float64) for v in (hand_losses, reference_losses))
+    with np.errstate(invalid="ignore"):
+        difference = np.where(np.isfinite(hand) & np.isfinite(reference), hand - reference, np.nan)
+    x, y = display_series(difference)
+    traces = loss_traces(hand_losses, "by hand (one-hot)", PALETTE[3], log_y)
+    traces.append(dict(type="scatter", x=x, y=y, mode="lines", name="by hand − F.cross_entropy",
+                       line=dict(color=PALETTE[0], width=1), xaxis="x", yaxis="y2"))
+    layout = _layout("By hand, and its difference from F.cross_entropy", log_y, height=420)
+    layout["yaxis"]["domain"] = [0.42, 1.0]
+    layout["yaxis2"] = dict(domain=[0.0, 0.3], anchor="x", title=dict(text="difference"), exponentformat="e",
+                            zeroline=True)
+    layout["xaxis"]["anchor"] = "y2"
+    return go.Figure(data=traces, layout=layout)
