@@ -97,6 +97,7 @@ function pause(p, tell) {
   p.playing = false;
   cancelAnimationFrame(p.raf);
   p.play.textContent = "Play";
+  p.host.dataset.playing = "0";
   if (was && tell) report(p);
 }
 
@@ -139,7 +140,8 @@ function drawLoss(p, ink) {
     ctx.fillText(formatNumber(v), L - 4, T + (h - T - B) * (1 - (t - lo) / (hi - lo)));
   }
   ctx.textAlign = "center"; ctx.textBaseline = "top";
-  ctx.fillText("0", X(0), h - B + 4); ctx.fillText(String(last), X(last), h - B + 4);
+  ctx.fillText("0", X(0), h - B + 4);
+  ctx.textAlign = "right"; ctx.fillText(String(last), X(last), h - B + 4); ctx.textAlign = "center";
   ctx.fillText(logY ? "epoch (loss on a log scale)" : "epoch", (L + w - R) / 2, h - B + 4);
   if (!run) return;
   run.segments.forEach(([startEpoch, lr], i) => {  // where the learning rate changed
