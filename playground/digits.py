@@ -78,99 +78,40 @@ class DigitCNN(nn.Module):
                 f"Dropout 0.3 → Linear({head_in} → 10)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x.reshape(x.shape[0], 1, 28, 28) - MNIST_MEAN) / MNIST_STD
         if self.folded:
             return self._folded_forward(x)
-        x = (x.reshape(x.shape[0], 1, 28, 28) - MNIST_MEAN) / MNIST_STD
         features = self.features(x).flatten(1)
         hidden = F.relu(self.hidden(features)) if self.hidden_size else features
         return self.head(self.dropout(hidden))
 
     def _folded_forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Inference after ``fold_for_inference``: plain functional calls on tensors gathered once, since a
-        drawing is read on its own and per-call overhead (module calls, attribute lookups) is much of the cost.
-        Pool before ReLU (equal, on 4× fewer values); no dropout."""
-        x = x.reshape(x.shape[0], 1, 28, 28) - MNIST_MEAN  # the first conv holds the 1 / std
-        weight, bias = self._conv_plan[0]
-        return self._after_first_block(torch.relu_(torch.max_pool2d(torch.conv2d(x, weight, bias, padding=1), 2)))
-
-    def _after_first_block(self, x: torch.Tensor) -> torch.Tensor:
-        """The folded layers after the first conv block, from its channels-last (N, C, 14, 14) output to logits."""
-        for weight, bias in self._conv_plan[1:]:
-            x = torch.relu_(torch.max_pool2d(torch.conv2d(x, weight, bias, padding=1), 2))
-        x = x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)  # channels-last: a view, no copy
-        *hidden_layers, head = self._linear_plan
-        for weight, bias in hidden_layers:
-            x = F.relu_(F.linear(x, weight, bias))
+        """``forward`` after ``fold_for_inference``: tensor ops on weights gathered once, since a drawing is read on
+        its own and per-call overhead (module calls, attribute lookups) is much of its cost."""
+        for weight, bias in self._conv_weights:  # pooling before the ReLU gives the same values, on 4× fewer
+            x = torch.relu_(torch.max_pool2d(F.conv2d(x, weight, bias, padding=1), 2))
+        x = x.flatten(1)
+        *hidden, head = self._linear_weights
+        for weight, bias in hidden:
+            x = torch.relu_(F.linear(x, weight, bias))
         return F.linear(x, *head)
 
-    def one_form_logits(self, form: np.ndarray) -> torch.Tensor:
-        """The (1, 10) logits of one MNIST form, float32 (28, 28), once folded (``fold_for_inference``).
-
-        The first conv has one input channel, so it is one small matmul; padding, pooling, bias and ReLU around
-        it are cheaper as numpy calls than as torch's on so few values. The rest is ``forward``'s. Same logits
-        to float rounding; reads the weights, never writes them; call it under ``torch.inference_mode()``.
-        """
-        taps, bias = self._first_conv_taps
-        return self._after_first_block(torch.from_numpy(_first_conv_block(form, taps, bias)).permute(0, 3, 1, 2))
-
     def fold_for_inference(self) -> "DigitCNN":
-        """Fold each BatchNorm into its conv and the input's 1 / std into the first conv, stored channels-last,
-        and gather the tensors the folded forward uses.
+        """Fold each BatchNorm into its conv with torch's ``fuse_conv_bn_eval`` and gather the weights ``forward`` uses.
 
-        The logits stay the same (to float rounding) and a drawing is read faster; the model is then for
-        inference only (eval mode, no dropout, weights not to be changed). Returns self; a second call changes
-        nothing.
+        The logits stay the same to float rounding and a drawing is read faster; the model is then for inference
+        only (eval mode, no dropout, weights not to be changed). Returns self; a second call changes nothing.
         """
         if self.folded:
             return self
         self.eval()
-        for block in self.features:
-            block[0] = fuse_conv_bn_eval(block[0], block[1])
-            block[1] = nn.Identity()
-        with torch.no_grad():  # conv((x − mean) / std) = conv'(x − mean), both zero-padded
-            self.features[0][0].weight /= MNIST_STD
-        self.folded = True
+        self.features = nn.Sequential(*(fuse_conv_bn_eval(block[0], block[1]) for block in self.features))
         self.to(memory_format=torch.channels_last)
-        self._conv_plan = tuple((block[0].weight, block[0].bias) for block in self.features)
-        first, *rest = [self.hidden, self.head] if self.hidden_size else [self.head]
-        self._linear_plan = ((_channels_last_columns(first.weight, self.widths[2]), first.bias),
-                             *((layer.weight, layer.bias) for layer in rest))
-        first_conv = self.features[0][0]  # (c1, 1, 3, 3) → (c1, 9): the taps row-major over the 3×3
-        self._first_conv_taps = (first_conv.weight.detach().reshape(self.widths[0], 9).contiguous(),
-                                 first_conv.bias.detach().numpy())
+        self._conv_weights = tuple((conv.weight, conv.bias) for conv in self.features)
+        linears = (self.hidden, self.head) if self.hidden_size else (self.head,)
+        self._linear_weights = tuple((linear.weight, linear.bias) for linear in linears)
+        self.folded = True
         return self
-
-
-_MEAN_F32 = np.float32(MNIST_MEAN)
-
-
-def _first_conv_block(form: np.ndarray, taps: torch.Tensor, bias: np.ndarray) -> np.ndarray:
-    """Conv 3×3 (zero padding 1) of ``form − mean`` with ``taps`` (C, 9), max-pool 2, bias, ReLU: (1, 14, 14, C).
-
-    The conv is one (C, 9) @ (9, 784) matmul over the 3×3 neighbourhoods (a strided view of the padded form,
-    copied once, 28 pixels at a time). The matmul is torch's: MKL, kept to AVX2 (see playground/__init__.py).
-    numpy's OpenBLAS picks AVX-512 kernels on this machine, and with them the whole prediction ran 3-6% slower
-    than with torch's conv; this way it runs 5-7% faster (interleaved runs of 300 pairs). The pool writes
-    channels-last, the layout the next conv reads; the bias comes after it, since a per-channel constant does
-    not change which value is the max.
-    """
-    field = np.zeros((30, 30), np.float32)
-    np.subtract(form, _MEAN_F32, out=field[1:29, 1:29])
-    row, col = field.strides
-    shifted = np.ndarray((3, 3, 28, 28), np.float32, field, 0, (row, col, row, col)).reshape(9, 784)
-    conv = torch.mm(taps, torch.from_numpy(shifted)).numpy().reshape(-1, 14, 2, 14, 2)
-    pooled_rows = np.maximum(conv[:, :, 0], conv[:, :, 1])
-    pooled = np.empty((14, 14, len(taps)), np.float32)
-    np.maximum(pooled_rows[..., 0], pooled_rows[..., 1], out=pooled.transpose(2, 0, 1))
-    pooled += bias
-    return np.maximum(pooled, np.float32(0), out=pooled)[None]
-
-
-def _channels_last_columns(weight: torch.Tensor, channels: int, side: int = 3) -> torch.Tensor:
-    """A linear layer's weight with its inputs reordered from (channel, row, col) to (row, col, channel): the
-    order of a channels-last (channels, side, side) feature map flattened without a copy."""
-    rows = weight.shape[0]
-    return weight.detach().reshape(rows, channels, side, side).permute(0, 2, 3, 1).reshape(rows, -1).contiguous()
 
 
 MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": DigitCNN}
@@ -223,43 +164,24 @@ def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
     return model
 
 
-def _form_of(image: np.ndarray) -> np.ndarray:
-    form = preprocess(image)
-    if form is None:
-        raise DrawingError("there is no ink to read: draw a digit first")
-    return form
-
-
 def logits_for_forms(forms: np.ndarray, model: nn.Module, batch_size: int = 1000) -> np.ndarray:
-    """Logits (N, 10) float64 for MNIST-form inputs (N, 28, 28) in [0, 1], e.g. the MNIST test set."""
+    """Logits (N, 10) float64 for MNIST-form inputs (N, 28, 28) in [0, 1]: one drawing or the MNIST test set."""
     forms = np.ascontiguousarray(forms, dtype=np.float32).reshape(-1, 28, 28)
     if len(forms) == 0:
         return np.zeros((0, 10))
-    if len(forms) == 1:  # one drawing, as the Digit canvas page reads it
-        return _one_form_logits(forms[0], model).numpy()[None]
     batch = torch.from_numpy(forms).reshape(-1, 1, 28, 28)
     with torch.inference_mode():
         logits = torch.cat([model(batch[i: i + batch_size]) for i in range(0, len(batch), batch_size)])
     return logits.double().numpy()
 
 
-def _one_form_logits(form: np.ndarray, model: nn.Module) -> torch.Tensor:
-    """The (10,) float64 logits tensor of one contiguous float32 (28, 28) form: a folded CNN's single-drawing
-    path, which does its first conv block in numpy, or else the model's forward."""
-    with torch.inference_mode():
-        if isinstance(model, DigitCNN) and model.folded:
-            return model.one_form_logits(form)[0].double()
-        return model(torch.from_numpy(form).reshape(1, 1, 28, 28))[0].double()
-
-
-def _drawing_logits(image: np.ndarray, model: nn.Module) -> torch.Tensor:
-    """The (10,) float64 logits tensor of one drawing (preprocess returns a fresh contiguous float32 form)."""
-    return _one_form_logits(_form_of(image), model)
-
-
 def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return the model's 10 logits (float64) for a drawing; raises DrawingError when there is no ink."""
-    return _drawing_logits(image, model).numpy()
+    form = preprocess(image)
+    if form is None:
+        raise DrawingError("there is no ink to read: draw a digit first")
+    with torch.inference_mode():
+        return model(torch.from_numpy(form)[None])[0].double().numpy()
 
 
 def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -270,6 +192,5 @@ def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 def predict_proba(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return 10 class probabilities (float64, summing to 1) for a drawing (canvas RGBA or grayscale).
 
-    The same stable softmax as ``probabilities``, taken by torch on the logits tensor (one call instead of a
-    round trip through numpy)."""
-    return torch.softmax(_drawing_logits(image, model), 0).numpy()
+    The same stable softmax as ``probabilities``, taken by torch: one call, without the checks on its input."""
+    return torch.softmax(torch.from_numpy(predict_logits(image, model)), 0).numpy()

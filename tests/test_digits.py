@@ -251,9 +251,15 @@ def test_predictions_from_8_threads_match_serial_ones(mnist_test):
         np.testing.assert_allclose(proba, serial[i % len(serial)], rtol=1e-6, atol=1e-9)
 
 
-def one_by_one(forms: np.ndarray, model: torch.nn.Module) -> np.ndarray:
-    """Logits of each form read on its own: a folded CNN's single-drawing path (its first conv block in numpy)."""
-    return np.stack([logits_for_forms(form[None], model)[0] for form in forms])
+def test_a_drawing_read_alone_gets_the_probabilities_it_gets_in_a_batch(mnist_test):
+    images, _ = mnist_test
+    model = load_model("cnn")
+    canvases = [draw(image, height=100 + 10 * i, centre=(140, 140)) for i, image in enumerate(images[:20])]
+    in_a_batch = dg.probabilities(logits_for_forms(np.stack([preprocess(c) for c in canvases]), model))
+    alone = np.stack([predict_proba(c, model) for c in canvases])
+    np.testing.assert_allclose(alone, in_a_batch, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.stack([predict_logits(c, model) for c in canvases]),
+                               logits_for_forms(np.stack([preprocess(c) for c in canvases]), model), atol=1e-4)
 
 
 def test_folding_batchnorm_into_the_convs_keeps_the_logits(mnist_test):
@@ -266,7 +272,8 @@ def test_folding_batchnorm_into_the_convs_keeps_the_logits(mnist_test):
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
     reference = logits_for_forms(forms, unfused)
     np.testing.assert_allclose(logits_for_forms(forms, fused), reference, atol=1e-4)
-    np.testing.assert_allclose(one_by_one(forms[:50], fused), reference[:50], atol=1e-4)
+    alone = np.stack([logits_for_forms(form, fused)[0] for form in forms[:50]])  # batches of one
+    np.testing.assert_allclose(alone, reference[:50], atol=1e-4)
 
 
 @pytest.mark.parametrize("hidden, first_linear", [(24, "Linear(288 → 24)"), (0, "Linear(288 → 10)")])
@@ -280,15 +287,14 @@ def test_folding_keeps_the_logits_of_a_cnn_with_or_without_a_hidden_layer(hidden
             module.weight.data.uniform_(0.5, 1.5)
             module.bias.data.uniform_(-0.2, 0.2)
     model.eval()
-    forms = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
+    forms = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)  # ink up to the border: the padding
     before = logits_for_forms(forms, model)
     model.fold_for_inference()
-    assert model.folded and first_linear in model.SUMMARY
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()) and first_linear in model.SUMMARY
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
-    np.testing.assert_allclose(one_by_one(forms, model), before, atol=1e-4)  # ink up to the border: the padding
-    model.fold_for_inference()  # a second fold must not scale the first conv again
+    np.testing.assert_allclose(logits_for_forms(forms[:1], model), before[:1], atol=1e-4)  # a batch of one
+    model.fold_for_inference()  # a second fold changes nothing
     np.testing.assert_allclose(logits_for_forms(forms, model), before, atol=1e-4)
-    np.testing.assert_allclose(one_by_one(forms, model), before, atol=1e-4)
 
 
 def test_a_finer_trace_redraws_the_same_digit(mnist_test):

@@ -121,7 +121,7 @@ def test_drawing_logits_match_the_batch_path_on_one_thread():
     logits = dp.drawing_logits(form, model)
     # one thread, process-wide and deliberately not restored, so concurrent sessions cannot undo each other
     assert torch.get_num_threads() == 1
-    in_a_batch = dg.logits_for_forms(np.stack([form, np.zeros_like(form)]), model)[0]  # torch's batch path
+    in_a_batch = dg.logits_for_forms(np.stack([form, np.zeros_like(form)]), model)[0]
     np.testing.assert_allclose(logits, in_a_batch, rtol=1e-5, atol=1e-5)
 
 
