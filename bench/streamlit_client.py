@@ -239,6 +239,19 @@ class StreamlitTab:
         self.values[widget.widget_id] = state(widget.widget_id)
         await self._request(fragment_id=widget.fragment_id)
 
+    async def wait_for_widget(self, name: str) -> PageElement:
+        """Wait until the widget ``name`` is on the page (a fresh server's first page load reruns through
+        the navigation frame, so the page can still be empty when the first run reports done)."""
+        def present() -> bool:
+            try:
+                self.widget(name)
+            except ProtocolFailure:
+                return False
+            return True
+
+        await self._wait_until(present, lambda: f"no widget {name!r} on the page")
+        return self.widget(name)
+
     async def wait_for_metric(self, label: str, predicate: Callable[[str], bool]) -> str:
         """Wait until the metric ``label`` (from any run, fragment runs included) satisfies ``predicate``."""
         await self._wait_until(lambda: predicate(self.metric(label) or ""),

@@ -26,6 +26,7 @@ async def press_play(url: str) -> tuple[StreamlitTab, dict, int]:
     """Open the lab, press Play in the player; return the tab, the data it got, and the reruns started after."""
     tab = StreamlitTab(url, timeout=WAIT_SECONDS)
     await tab.open("training", f"epochs={EPOCHS}")
+    await tab.wait_for_widget("tr_player")
     assert player_data(tab)["run"] is None
     await tab.trigger("tr_player", "request", "play")
     data = player_data(tab)
