@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from playground.threads import single_threaded
 
 MAX_CACHED_RUNS = 24  # a 5000-epoch run holds about 0.8 MB of float32 arrays
 MAX_SEGMENTS = 8  # lr changes kept in one run; more start a fresh run from the playhead's weights
+_RECORDING = threading.Lock()  # recordings take turns: a class pressing Play at once must not starve other pages
 
 
 @functools.lru_cache(maxsize=2)
@@ -133,7 +135,8 @@ def record_run(key: RunKey) -> RecordedRun:
             model = parent.model_at(start)
             prefix = [tuple(a[k] for a in (parent.loss, parent.accuracy, parent.probabilities, parent.W, parent.b))
                       for k in range(start)]
-        states, diverged = _train_segment(model, lr, key.epochs - start, key.weight_decay, data)
+        with _RECORDING:
+            states, diverged = _train_segment(model, lr, key.epochs - start, key.weight_decay, data)
     return _pack(key, prefix + states, diverged)
 
 
