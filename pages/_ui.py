@@ -6,12 +6,12 @@ another page); otherwise the widgets win and the URL follows them.
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
 
-from playground.paths import RUN_PLAYER_JS
 from playground.urlstate import ParamSpec, parse_params
 
 
@@ -33,7 +33,7 @@ _CHART_VIEW = st.components.v2.component(
 )
 
 
-# The Training lab's run player (``playground/run_player.js``): plays a recorded run on <canvas> in the browser.
+# The Training lab's run player (``pages/_run_player.js``): plays a recorded run on <canvas> in the browser.
 # Colours follow the page's text colour (currentColor), so a dark theme can follow later.
 _RUN_PLAYER = st.components.v2.component(
     "playground_run_player",
@@ -51,7 +51,7 @@ _RUN_PLAYER = st.components.v2.component(
 .sp-charts figure { flex: 1 1 300px; min-width: 0; margin: 0; }
 .sp-charts figcaption { font-weight: 600; margin: 0.3rem 0; }
 """,
-    js=RUN_PLAYER_JS.read_text(encoding="utf-8"),
+    js=(Path(__file__).parent / "_run_player.js").read_text(encoding="utf-8"),
     isolate_styles=False,  # the page's font and text colour, which the canvases read
 )
 

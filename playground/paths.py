@@ -7,4 +7,3 @@ REPO_ROOT: Path = Path(__file__).resolve().parent.parent
 ASSETS_DIR: Path = REPO_ROOT / "assets"
 MODELS_DIR: Path = ASSETS_DIR / "models"
 MNIST_DIR: Path = ASSETS_DIR / "mnist"
-RUN_PLAYER_JS: Path = REPO_ROOT / "playground" / "run_player.js"
