@@ -176,7 +176,7 @@ def pytorch_loss(column, ours: float, torch_loss: float | None) -> None:
         with column:
             pytorch_still_loading()
         return
-    column.metric("F.cross_entropy (PyTorch)", f"{torch_loss:.6f}", border=True)
+    column.metric("F.cross_entropy (PyTorch)", sm.format_fixed(torch_loss), border=True)
     column.caption(f"Difference: {abs(ours - torch_loss):.1e}. The loss is computed on the logits the charts "
                    "use, (z + c) / T.")
 
@@ -206,7 +206,7 @@ def loss_section(z: np.ndarray, names: list[str]) -> int:
     target = left.selectbox("True class y", list(range(n)), key=TARGET_KEY,
                             format_func=lambda i: f"{i}: {names[i]}")
     ours = sm.cross_entropy(z, target)
-    left.metric("−log p_y (NumPy, via log-softmax)", f"{ours:.6f}", border=True)
+    left.metric("−log p_y (NumPy, via log-softmax)", sm.format_fixed(ours), border=True)
     try:
         torch_loss = sm.torch_cross_entropy_if_loaded(z, target)
     except ImportError as err:

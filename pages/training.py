@@ -12,7 +12,7 @@ from playground.training_lab import (EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LR
                                      PRESETS, LabConfig, TrainingLab, check_learning_rate, format_lr,
                                      parse_learning_rate, round_learning_rate)
 from playground.training_run import player_payload
-from playground.training_step import format_number, samples_frame, weights_frame
+from playground.training_step import format_short, samples_frame, weights_frame
 from playground.urlstate import ParamSpec, boolean, bounded_int, format_boolean
 
 PAGE_ID = "training"
@@ -139,7 +139,7 @@ def sgd_step_section(lab: TrainingLab) -> None:
         st.caption("Shows the epoch the player last reported (Pause, Step, the scrubber's end or the run's end).")
         st.markdown(
             f"For the weights at epoch {lab.playhead} (after {lab.playhead} updates): logits $z = xW + b$, probabilities "
-            f"$p = \\mathrm{{softmax}}(z)$, loss $L = -\\frac{{1}}{{N}}\\sum \\log p_y = {format_number(step.loss)}$ "
+            f"$p = \\mathrm{{softmax}}(z)$, loss $L = -\\frac{{1}}{{N}}\\sum \\log p_y = {format_short(step.loss)}$ "
             "(each $\\log p_y$ from log-softmax, as `F.cross_entropy` computes it). "
             "The gradient of the loss with respect to the logits is $p - y$ (one-hot $y$), so "
             "$\\partial L/\\partial W = x^\\top (p - y)/N$ and $\\partial L/\\partial b$ is the mean of $p - y$.")
@@ -147,7 +147,7 @@ def sgd_step_section(lab: TrainingLab) -> None:
         decay = f" + {step.l2:g}\\,W" if step.l2 else ""
         st.markdown(f"Update with lr = {step.lr:.3g}: $W \\leftarrow W - \\mathrm{{lr}}\\,"
                     f"(\\partial L/\\partial W{decay})$, likewise for $b$.")
-        st.table(weights_frame(step).map(format_number))
+        st.table(weights_frame(step).map(format_short))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -175,10 +175,10 @@ def low_level_section(lab: TrainingLab, log_y: bool) -> None:
                         config={"displayModeBar": False})
         at = min(lab.playhead, len(hand) - 1)
         W, b = weights[at]
-        st.markdown(f"At the player's epoch {at}: loss by hand {format_number(hand[at])}, F.cross_entropy "
-                    f"{format_number(reference[at])}; the hand-made model's weights (4 features × 3 classes, "
-                    f"one shared bias b = {format_number(b[0])}):")
-        st.table({f"class {j}": [format_number(row[j]) for row in W] for j in range(3)})
+        st.markdown(f"At the player's epoch {at}: loss by hand {format_short(hand[at])}, F.cross_entropy "
+                    f"{format_short(reference[at])}; the hand-made model's weights (4 features × 3 classes, "
+                    f"one shared bias b = {format_short(b[0])}):")
+        st.table({f"class {j}": [format_short(row[j]) for row in W] for j in range(3)})
         st.caption(f"Largest difference from F.cross_entropy over {len(finite)} finite steps: "
                    f"{max(finite, default=0.0):.2e}." + ("" if len(finite) == len(hand) else
                    " The hand-written loss hit log(0) and stopped: F.cross_entropy uses a stable log-softmax."))

@@ -227,6 +227,12 @@ def format_number(value: float) -> str:
     return repr(value)
 
 
+def format_fixed(value: float, decimals: int = 6) -> str:
+    """``value`` to ``decimals`` places with no negative zero: a loss that rounds to 0 reads as PyTorch prints it."""
+    text = f"{float(value):.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def format_logits(logits: Sequence[float]) -> str:
     """Logits as the text box shows them: ``1, 2, 3``."""
     return ", ".join(format_number(v) for v in logits)

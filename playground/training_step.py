@@ -56,7 +56,7 @@ def sgd_step_breakdown(model: nn.Module, x: Tensor, y: Tensor, lr: float, l2: fl
                             float(lr), float(l2), W_new, b_new)
 
 
-def format_number(value: float, digits: int = 6) -> str:
+def format_short(value: float, digits: int = 6) -> str:
     """A number as compact text with no negative zero: -0.0 and 0.0 both read ``0``, as PyTorch's loss does."""
     value = float(value)
     return "0" if value == 0 else f"{value:.{digits}g}"
@@ -64,7 +64,7 @@ def format_number(value: float, digits: int = 6) -> str:
 
 def format_vector(values: Tensor) -> str:
     """A row of numbers as compact text, e.g. ``[0.28, 0.3, 0.43]``."""
-    return "[" + ", ".join(format_number(v, 3) for v in values.tolist()) + "]"
+    return "[" + ", ".join(format_short(v, 3) for v in values.tolist()) + "]"
 
 
 def samples_frame(step: SgdStepBreakdown) -> pd.DataFrame:
@@ -78,7 +78,7 @@ def samples_frame(step: SgdStepBreakdown) -> pd.DataFrame:
         "z = xW + b": [format_vector(row) for row in step.logits],
         "p = softmax(z)": [format_vector(row) for row in step.probs],
         "true class y": step.y.tolist(),
-        "-log p_y": [format_number(v, 4) for v in sample_loss.tolist()],
+        "-log p_y": [format_short(v, 4) for v in sample_loss.tolist()],
         "p - y": [format_vector(row) for row in step.grad_logits],
     }, index=[f"sample {i}" for i in range(step.x.shape[0])])
 

@@ -424,3 +424,10 @@ def test_softmax_rounds_like_torch_with_large_logits_and_a_temperature():
         np.testing.assert_array_equal(sm.softmax(z, temperature), expected)
         np.testing.assert_array_equal(sm.log_softmax(z, temperature),
                                       F.log_softmax(torch.from_numpy(z) / temperature, dim=-1).numpy())
+
+
+@pytest.mark.parametrize(("value", "text"), [(-0.0, "0.000000"), (-1e-9, "0.000000"), (1e-9, "0.000000"),
+                                             (-0.25, "-0.250000"), (12.7, "12.700000")])
+def test_fixed_numbers_never_read_as_negative_zero(value, text):
+    """A tiny negative loss (float rounding of log-softmax) reads 0.000000, as PyTorch prints it."""
+    assert sm.format_fixed(value) == text

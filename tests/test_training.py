@@ -19,7 +19,7 @@ from playground.training import (SoftmaxClassifier, Trainer, course_data, evalua
                                  model_from_seed, single_threaded, standardize, train, train_low_level)
 from playground.training_lab import MAX_RUNS, LabConfig, TrainingLab, bounded_position, check_learning_rate, format_lr
 from playground.training_run import RunKey, player_payload, record_run
-from playground.training_step import format_number, samples_frame, sgd_step_breakdown, weights_frame
+from playground.training_step import format_short, samples_frame, sgd_step_breakdown, weights_frame
 from playground.training_verdict import judge
 
 TOL = 1e-6
@@ -519,7 +519,7 @@ def test_sgd_step_table_uses_log_softmax_and_never_shows_negative_zero():
     losses = [float(v) for v in samples_frame(step)["-log p_y"]]
     assert all(math.isfinite(v) for v in losses)
     assert np.mean(losses) == pytest.approx(F.cross_entropy(model(x), y).item(), rel=1e-3)
-    assert format_number(-0.0) == format_number(0.0) == "0"
+    assert format_short(-0.0) == format_short(0.0) == "0"
     assert "-0" not in " ".join(samples_frame(step)["-log p_y"])
 
 
