@@ -140,6 +140,27 @@ def test_phone_layout(phone_page, app_url):
     assert_no_exception(page)
 
 
+def test_phone_runs_table_stays_on_screen(phone_page, app_url):
+    """Two finished runs on a phone: the table of runs scrolls inside its own box, the page never sideways."""
+    page = phone_page
+    open_training(page, app_url, "epochs=30")
+    for preset in ("Overshoot (1e5)", "Good (0.1)"):
+        page.get_by_role("button", name=preset).click()
+        wait_for_app_run(page, timeout=RUN_TIMEOUT)
+        player_button(page, "Play").click()
+        page.wait_for_function(f"() => document.querySelector('{PLAYER} .sp-epoch').innerText.trim() === 'Epoch 30 / 30'",
+                               timeout=RUN_TIMEOUT)
+        wait_for_app_run(page, timeout=RUN_TIMEOUT)
+    table = page.locator("[data-testid='stDataFrame']")
+    expect(table).to_be_visible(timeout=RUN_TIMEOUT)
+    table.scroll_into_view_if_needed()
+    box, width = table.bounding_box(), page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    screenshot(page, "training-phone-runs")
+    assert_no_exception(page)
+
+
 def test_absurd_url_values_warn_and_fall_back(page, app_url):
     open_training(page, app_url, "lr=-5&epochs=abc&seed=1&norm=maybe")
     main = page.locator("[data-testid='stMain']")
