@@ -78,7 +78,7 @@ export default function () {
 
 
 @dataclass(frozen=True)
-class Verdict:
+class DigitVerdict:
     """What the page says about one set of probabilities: the top two classes and how sure it is."""
 
     top: int
@@ -113,16 +113,16 @@ def top_two(probs: np.ndarray) -> tuple[int, int]:
     return int(order[0]), int(order[1])
 
 
-def read_verdict(probs: np.ndarray) -> Verdict:
+def read_verdict(probs: np.ndarray) -> DigitVerdict:
     """Top two classes and whether the model is sure: top p ≥ threshold and entropy ≤ threshold."""
     p = np.asarray(probs, dtype=np.float64)
     top, runner_up = top_two(p)
     entropy = entropy_bits(p)
     sure = p[top] >= NOT_SURE_PROBABILITY and entropy <= NOT_SURE_ENTROPY_BITS
-    return Verdict(top, float(p[top]), runner_up, float(p[runner_up]), entropy, bool(sure))
+    return DigitVerdict(top, float(p[top]), runner_up, float(p[runner_up]), entropy, bool(sure))
 
 
-def verdict_text(verdict: Verdict) -> str:
+def verdict_text(verdict: DigitVerdict) -> str:
     """One sentence for the reader: the prediction, or "not sure" with the top two."""
     if verdict.sure:
         return f"It reads a **{verdict.top}** with probability {verdict.top_probability:.1%}."

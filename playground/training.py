@@ -19,15 +19,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from playground.training_data import (CourseData, course_data, low_level_data, prepared_course_data,
-                                      standardize)
 from playground.threads import single_threaded
-from playground.training_verdict import Verdict, judge
+from playground.training_data import course_data, low_level_data, standardize
 
-__all__ = ["CourseData", "EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", "Trainer", "Verdict",
-           "course_data", "evaluate", "initial_state", "judge", "low_level_data", "model_from_seed",
-           "one_hot_cross_entropy", "prepared_course_data", "single_threaded", "standardize", "train",
-           "train_low_level"]
+__all__ = ["EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", "Trainer", "course_data", "evaluate",
+           "initial_state", "model_from_seed", "one_hot_cross_entropy", "train", "train_low_level"]
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 Callback = Callable[["Trainer", "EpochRecord | None"], None]

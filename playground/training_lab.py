@@ -12,10 +12,11 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from playground.training import CourseData, evaluate, model_from_seed
+from playground.training import evaluate, model_from_seed
+from playground.training_data import CourseData
 from playground.training_run import RecordedRun, RunKey, record_run, run_data, segments_label
 from playground.training_step import SgdStepBreakdown, sgd_step_breakdown
-from playground.training_verdict import Verdict, judge
+from playground.training_verdict import RunVerdict, judge
 
 LR_MIN, LR_MAX, LR_DEFAULT = 1e-10, 1e5, 0.1
 PRESETS = {"Overshoot": 1e5, "Stall": 1e-10, "Good": 0.1}  # the course's three lessons
@@ -90,7 +91,7 @@ class RunSummary:
     train_accuracy: float
     test_loss: float
     test_accuracy: float
-    verdict: Verdict
+    verdict: RunVerdict
 
     @property
     def label(self) -> str:
@@ -200,7 +201,7 @@ class TrainingLab:
             return self.config.lr
         return [lr for start, lr in self.run.key.segments if start <= self.playhead][-1]
 
-    def verdict(self) -> Verdict:
+    def verdict(self) -> RunVerdict:
         """The loaded run's verdict up to the playhead."""
         return judge(self.losses)
 

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.training import CourseData, SoftmaxClassifier, Trainer, model_from_seed, prepared_course_data
+from playground.training import SoftmaxClassifier, Trainer, model_from_seed
+from playground.training_data import CourseData, prepared_course_data
 from playground.threads import single_threaded
 
 MAX_CACHED_RUNS = 24  # a 5000-epoch run holds about 0.8 MB of float32 arrays

@@ -17,7 +17,7 @@ STALL_MIN_EPOCHS = 5       # ... judged only after this many epochs
 
 
 @dataclass(frozen=True)
-class Verdict:
+class RunVerdict:
     """A verdict ``kind`` (diverged, oscillating, stalled, converging, pending) and its explanation."""
 
     kind: str
@@ -38,34 +38,34 @@ TITLES = {
 }
 
 
-def judge(losses: Sequence[float]) -> Verdict:
+def judge(losses: Sequence[float]) -> RunVerdict:
     """The verdict for a loss history (one loss per epoch, first = before any update)."""
     losses = [float(v) for v in losses]
     bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
     if bad is not None:
         return _non_finite(losses[bad], bad)
     if len(losses) < 2:
-        return Verdict("pending", "Train for at least two epochs to see which way the loss goes.")
+        return RunVerdict("pending", "Train for at least two epochs to see which way the loss goes.")
     first, last = losses[0], losses[-1]
     if last > DIVERGE_FACTOR * max(first, 1e-12):
-        return Verdict("diverged", f"The loss ended {last / first:.3g} times higher than it started: each "
+        return RunVerdict("diverged", f"The loss ended {last / first:.3g} times higher than it started: each "
                        "step is so large that it jumps past the minimum and lands somewhere worse, so the "
                        "loss explodes. Lower the learning rate.")
     change = _relative_change(first, last)
     biggest_step = max(_relative_change(a, b) for a, b in zip(losses, losses[1:]))
     if max(change, biggest_step) < STALL_TOLERANCE:
         if len(losses) < STALL_MIN_EPOCHS:
-            return Verdict("pending", f"The loss has barely moved after {len(losses)} epochs; "
+            return RunVerdict("pending", f"The loss has barely moved after {len(losses)} epochs; "
                            "run a few more to tell a slow start from a stall.")
-        return Verdict("stalled", f"Over {len(losses)} epochs the loss changed by only {change:.1e} of its "
+        return RunVerdict("stalled", f"Over {len(losses)} epochs the loss changed by only {change:.1e} of its "
                        "value: the steps are so small that the weights hardly move. Raise the learning rate.")
     rises = count_rises(losses)
     steps = len(losses) - 1
     if last > first or (rises >= 2 and rises >= OSCILLATION_SHARE * steps):
-        return Verdict("oscillating", f"The loss went up on {rises} of {steps} steps (from {first:.4g} to "
+        return RunVerdict("oscillating", f"The loss went up on {rises} of {steps} steps (from {first:.4g} to "
                        f"{last:.4g}): the steps are too big, so they overshoot and bounce across the valley "
                        "instead of settling. Try a smaller learning rate.")
-    return Verdict("converging", f"The loss fell from {first:.4g} to {last:.4g} and kept going down: the "
+    return RunVerdict("converging", f"The loss fell from {first:.4g} to {last:.4g} and kept going down: the "
                    "learning rate is in a good range.")
 
 
@@ -78,7 +78,7 @@ def _relative_change(a: float, b: float) -> float:
     return abs(b - a) / max(abs(a), 1e-12)
 
 
-def _non_finite(value: float, epoch: int) -> Verdict:
+def _non_finite(value: float, epoch: int) -> RunVerdict:
     word = "NaN (not a number)" if math.isnan(value) else "infinite"
-    return Verdict("diverged", f"The loss became {word} at epoch {epoch}: the steps were so large that the "
+    return RunVerdict("diverged", f"The loss became {word} at epoch {epoch}: the steps were so large that the "
                    "numbers overflowed, so training stopped there. Lower the learning rate.")

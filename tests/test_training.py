@@ -15,8 +15,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from playground.plots.training import comparison_figure, display_series, loss_curve_figure, probabilities_figure
-from playground.training import (SoftmaxClassifier, Trainer, course_data, evaluate, initial_state, low_level_data,
-                                 model_from_seed, single_threaded, standardize, train, train_low_level)
+from playground.threads import single_threaded
+from playground.training import (SoftmaxClassifier, Trainer, course_data, evaluate, initial_state, model_from_seed,
+                                 train, train_low_level)
+from playground.training_data import low_level_data, standardize
 from playground.training_lab import MAX_RUNS, LabConfig, TrainingLab, bounded_position, check_learning_rate, format_lr
 from playground.training_run import RunKey, player_payload, record_run
 from playground.training_step import format_short, samples_frame, sgd_step_breakdown, weights_frame

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.training import single_threaded
+from playground.threads import single_threaded
 from tests.component_values import send_to_player
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
