@@ -14,11 +14,9 @@ def _import_heavy_libraries() -> None:
 
     go.Figure(go.Bar(x=[0], y=[0])).to_json()  # Plotly loads its validators on the first figure
     import playground.softmax  # noqa: F401
-    import torch
+    from playground.threads import use_one_thread  # imports torch
 
-    # Many students share a small CPU: each op gets one thread rather than fighting over OpenMP workers.
-    # torch's thread count is process-wide, so it is set once here, not per request.
-    torch.set_num_threads(1)
+    use_one_thread()  # many students share a small CPU: each op gets one thread, not a fight over OpenMP workers
     import playground.training  # noqa: F401
 
     _rehearse_a_drawing()

@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import torch
 
 
-@contextlib.contextmanager
-def single_threaded() -> Iterator[None]:
-    """Make sure torch runs on one intra-op thread while the block runs (and after: it is not restored).
-
-    Threads cannot speed up these tensors, and on a busy 2-core machine the OpenMP hand-off alone cost
-    milliseconds per backward pass and ~240 ms per CNN prediction. The setting is process-wide in this
-    torch build, so restoring it would let one Streamlit session undo another's mid-run; the app uses
-    one thread everywhere (see app.py).
-    """
+def use_one_thread() -> None:
+    """Set torch's process-wide intra-op thread count to one (the only place the app sets it)."""
     if torch.get_num_threads() != 1:
         torch.set_num_threads(1)
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run the block on one torch intra-op thread, and leave it so: the setting is process-wide, so restoring
+    it would let one session undo another's mid-run. Tiny tensors gain nothing from more threads."""
+    use_one_thread()
     yield
