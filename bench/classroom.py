@@ -15,7 +15,7 @@ this machine's cores, so latencies are pessimistic; asserts nothing.
 
 Hybrid class (--headless-students M): on a small machine chromium, not the server, runs out of CPU long
 before 30 browser contexts. So N real browsers measure what a student sees (their latencies are the
-ones reported and judged against the targets), and M protocol-level students (bench/streamlit_client.py:
+ones reported and judged against the targets), and M protocol-level students (harness/protocol.py:
 Python websocket clients speaking Streamlit's own protocol, no browser) add the server load of the rest
 of the class. Each headless student makes the browser student's visit at the same pace: it fetches the
 app's JS and CSS (a fresh browser context), and for each page the page itself, the health and
@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import io
 import json
 import os
 import re
@@ -48,7 +46,6 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-from PIL import Image, ImageDraw
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
@@ -57,9 +54,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from playground.paths import MODELS_DIR  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS  # noqa: E402
-from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
-from bench.streamlit_client import ProtocolFailure, StreamlitTab, fetch_assets  # noqa: E402
+from harness.browser import CHROMIUM_ARGS  # noqa: E402
+from harness.canvas import canvas_state  # noqa: E402
+from harness.protocol import ProtocolFailure, StreamlitTab, fetch_assets  # noqa: E402
+from harness.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
 
 MB = 1024 * 1024
 APP = "[data-testid='stApp']"
@@ -322,7 +320,6 @@ LOGITS_LABEL = "Logits"  # the explorer's text area; its label starts with this,
 PLAYER_KEY, CLEAR_LABEL, CANVAS_KEY = "tr_player", "Clear", "digits_canvas_"
 PLAY_SECONDS = 1.5  # the browser student's wait between Play and Pause
 DRAW_SECONDS = 0.5  # about what the browser student's hover and mouse moves take before each stroke ends
-CANVAS_PX, STROKE_PX = 280, 20  # the digit page's canvas and default stroke width
 PAGE_LOADS = {"softmax": "load explorer", "training": "load training", "digits": "load digits"}
 
 
@@ -340,37 +337,6 @@ class HeadlessResult:
     bytes_received: int = 0
     full_runs_started: int = 0
     full_runs_finished: int = 0  # FINISHED_SUCCESSFULLY; the rest were interrupted by a newer run
-
-
-def canvas_state(stroke: list[tuple[float, float]]) -> dict:
-    """What the drawing canvas (streamlit-drawable-canvas, a components v2 widget) sends after one stroke:
-    Fabric.js JSON with one round-capped white path, and the 280×280 canvas as a PNG data URL.
-
-    The stroke is drawn where the browser student draws it: unit coordinates in a 180 px box at (60, 40).
-    """
-    points = [(60 + x * 180, 40 + y * 180) for (ax, ay), (bx, by) in zip(stroke, stroke[1:])
-              for x, y in [(ax + (bx - ax) * i / 8, ay + (by - ay) * i / 8) for i in range(8)]]
-    points.append((60 + stroke[-1][0] * 180, 40 + stroke[-1][1] * 180))
-    scale, radius = 2, STROKE_PX / 2  # drawn at twice the size and scaled down: antialiased like a browser canvas
-    image = Image.new("RGBA", (CANVAS_PX * scale, CANVAS_PX * scale), (0, 0, 0, 255))
-    pen = ImageDraw.Draw(image)
-    pen.line([(x * scale, y * scale) for x, y in points], fill=(255,) * 4, width=STROKE_PX * scale, joint="curve")
-    for x, y in (points[0], points[-1]):
-        pen.ellipse(((x - radius) * scale, (y - radius) * scale, (x + radius) * scale, (y + radius) * scale),
-                    fill=(255,) * 4)
-    png = io.BytesIO()
-    image.resize((CANVAS_PX, CANVAS_PX), Image.Resampling.LANCZOS).save(png, format="PNG")
-    xs, ys = [x for x, _ in points], [y for _, y in points]
-    path = ([["M", *points[0]]] + [["Q", *a, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2] for a, b in zip(points, points[1:])]
-            + [["L", *points[-1]]])
-    fabric_path = {
-        "type": "Path", "version": "7.4.0", "originX": "center", "originY": "center",
-        "left": (min(xs) + max(xs)) / 2, "top": (min(ys) + max(ys)) / 2, "width": max(xs) - min(xs),
-        "height": max(ys) - min(ys), "fill": None, "stroke": "#FFFFFF", "strokeWidth": STROKE_PX,
-        "strokeLineCap": "round", "strokeLineJoin": "round", "scaleX": 1, "scaleY": 1, "angle": 0,
-        "opacity": 1, "visible": True, "path": path}
-    return {"drawing": {"raw": {"version": "7.4.0", "objects": [fabric_path], "background": "#000000"},
-                        "data": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()}}
 
 
 async def headless_timed(result: HeadlessResult, kind: str, action: Callable[[], Awaitable[None]]) -> None:

@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO_ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from playground.paths import MODELS_DIR  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS, SEVEN, draw_with_mouse  # noqa: E402
-from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
+from harness.browser import CHROMIUM_ARGS, SEVEN, draw_with_mouse  # noqa: E402
+from harness.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
 
 APP_READY = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
 CANVAS = "canvas.upper-canvas"

@@ -21,8 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from playground.paths import MODELS_DIR  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS, ONE, SEVEN, ZERO, draw_with_mouse, wait_for_app_run  # noqa: E402
-from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
+from harness.browser import CHROMIUM_ARGS, ONE, SEVEN, ZERO, draw_with_mouse, wait_for_app_run  # noqa: E402
+from harness.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
 
 TARGET_P50_MS = 250.0
 CANVAS_DEBOUNCE_MS = 200  # streamlit-drawable-canvas 0.13 sends a drawing 200 ms after its last change

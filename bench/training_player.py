@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psutil  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.streamlit_client import StreamlitTab  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS, wait_for_app_run  # noqa: E402
-from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
+from harness.browser import CHROMIUM_ARGS, wait_for_app_run  # noqa: E402
+from harness.protocol import StreamlitTab  # noqa: E402
+from harness.server import free_port, start_streamlit, stop, wait_healthy  # noqa: E402
 
 PLAY_SECONDS = 2.5
 SAMPLE = """async (seconds) => {  // every animation frame: the player's frame counter and the epoch it shows

@@ -25,8 +25,9 @@ from packaging.requirements import Requirement
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_SOURCES = [REPO_ROOT / "app.py", *sorted((REPO_ROOT / "pages").glob("*.py")),
                *sorted((REPO_ROOT / "playground").rglob("*.py"))]
-DEV_SOURCES = [*sorted((REPO_ROOT / "bench").glob("*.py")), *sorted((REPO_ROOT / "tests").rglob("*.py"))]
-LOCAL_PACKAGES = {"app", "pages", "playground", "tests", "bench"}
+DEV_SOURCES = [*sorted((REPO_ROOT / "bench").glob("*.py")), *sorted((REPO_ROOT / "harness").glob("*.py")),
+               *sorted((REPO_ROOT / "tests").rglob("*.py"))]
+LOCAL_PACKAGES = {"app", "pages", "playground", "tests", "bench", "harness"}
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[A-Za-z0-9.+!-]+)$")
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 CUDA_ONLY = re.compile(r"^(nvidia-|cuda-|triton$)")  # what PyPI's Linux torch adds to the CPU build's dependencies
@@ -293,8 +294,9 @@ def serve_every_page(python: Path) -> None:
     """``python -m streamlit run app.py`` on a free port; each page opens in chromium with no exception."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.browser import CHROMIUM_ARGS, assert_no_exception, wait_for_app_run
-    from tests.e2e.server import free_port, wait_healthy
+    from harness.browser import CHROMIUM_ARGS, wait_for_app_run
+    from harness.server import free_port, wait_healthy
+    from tests.e2e.browser import assert_no_exception
 
     port = free_port()
     server = subprocess.Popen([str(python), "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),

@@ -11,8 +11,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.e2e.browser import ARTIFACTS_DIR, CHROMIUM_ARGS
-from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy
+from harness.browser import CHROMIUM_ARGS
+from harness.server import free_port, start_streamlit, stop, wait_healthy
+from tests.e2e.browser import ARTIFACTS_DIR
 
 
 

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.paths import MODELS_DIR
-from tests.e2e.browser import (CANVAS, ONE, SEVEN, ZERO, assert_no_exception, canvas_origin, draw_with_mouse, open_page,
-                               screenshot, stroke_points, wait_for_app_run)
+from harness.browser import CANVAS, ONE, SEVEN, ZERO, canvas_origin, draw_with_mouse, stroke_points, wait_for_app_run
+from tests.e2e.browser import assert_no_exception, open_page, screenshot
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,6 @@
 """Hostile canvas values sent over the websocket, as any client can: refused before decoding, one warning each.
 
-A protocol-level tab (``bench/streamlit_client.py``) sets the canvas component's value to a PNG data URL
+A protocol-level tab (``harness/protocol.py``) sets the canvas component's value to a PNG data URL
 whose header claims a huge image. The server's memory must not follow the claim, the page must warn and
 keep working, and a real drawing right after must still be read.
 """
@@ -18,13 +18,13 @@ from contextlib import contextmanager
 import psutil
 import pytest
 
-from bench.classroom import canvas_state
-from bench.streamlit_client import StreamlitTab
+from harness.canvas import canvas_state
+from harness.protocol import StreamlitTab
+from harness.server import free_port, start_streamlit, stop, wait_healthy
 from tests.e2e.browser import ARTIFACTS_DIR
-from tests.e2e.server import free_port, start_streamlit, stop, wait_healthy
 
 CANVAS_KEY = "digits_canvas_0"  # the first canvas (Clear would make a new one)
-SEVEN = [(0.1, 0.05), (0.9, 0.05), (0.35, 0.95)]  # a 7 in unit coordinates, as bench/classroom.py draws it
+SEVEN = [(0.1, 0.05), (0.9, 0.05), (0.35, 0.95)]  # a 7 in unit coordinates, drawn by canvas_state as bench/classroom.py does
 MAX_GROWTH_MB = 150  # a drawing's decode is about 0.3 MB; an old-code decode of these payloads is gigabytes
 
 

@@ -1,6 +1,6 @@
 """A class pressing Play at once, on a real server: every student gets the whole run, and nothing keeps rerunning.
 
-The students are protocol-level tabs (``bench/streamlit_client.py``). Pressing Play in the player is one trigger
+The students are protocol-level tabs (``harness/protocol.py``). Pressing Play in the player is one trigger
 to the server, which records the run (once for the class: runs are cached) and sends it; playing it is the
 browser's work, so after that rerun the server hears nothing until the student pauses.
 """
@@ -11,7 +11,7 @@ import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.streamlit_client import StreamlitTab
+from harness.protocol import StreamlitTab
 
 PLAYERS = 12
 EPOCHS = 3000

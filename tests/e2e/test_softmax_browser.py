@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import ARTIFACTS_DIR, assert_no_exception, screenshot, wait_for_app_run
+from harness.browser import wait_for_app_run
+from tests.e2e.browser import ARTIFACTS_DIR, assert_no_exception, screenshot
 
 pytestmark = pytest.mark.e2e
 FIRST_PAINT_MS = 90_000
