@@ -14,7 +14,10 @@ def _import_heavy_libraries() -> None:
 
     go.Figure(go.Bar(x=[0], y=[0])).to_json()  # Plotly loads its validators on the first figure
     import playground.softmax  # noqa: F401
-    from playground.threads import use_one_thread  # imports torch
+    from playground.lazy_torch import torch_if_loaded
+
+    torch_if_loaded(wait=None)  # the one background import of torch, which the explorer also waits on
+    from playground.threads import use_one_thread
 
     use_one_thread()  # many students share a small CPU: each op gets one thread, not a fight over OpenMP workers
     import playground.training  # noqa: F401

@@ -24,8 +24,9 @@ def _import_torch() -> None:
         _loaded.set()
 
 
-def torch_if_loaded(wait: float = 0.05) -> ModuleType | None:
-    """torch if it is fully imported (waiting at most ``wait`` seconds); else None, with the import started.
+def torch_if_loaded(wait: float | None = 0.05) -> ModuleType | None:
+    """torch if it is fully imported (waiting at most ``wait`` seconds, or until it is with None); else None,
+    with the import started. The app's one background import of torch: the warm-up waits on it too.
 
     Raises ImportError if importing torch failed.
     """
