@@ -7,23 +7,35 @@ import sys
 
 from tests.conftest import REPO_ROOT
 
-WARM_UP_THEN_COUNT = """
-import gc, json, time
+WARM_UP_THEN_TIME_A_FULL_COLLECTION = """
+import gc, json, logging, time
+logging.disable(logging.CRITICAL)  # warm_up is a cached resource; outside a server Streamlit warns about it
 import app
-app._import_heavy_libraries()
-start = time.perf_counter()
-gc.collect()
-print(json.dumps({"frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects()),
-                  "full_collect_ms": (time.perf_counter() - start) * 1e3}))
+app.warm_up().join()
+
+
+def full_collection_ms():
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        gc.collect()
+        best = min(best, time.perf_counter() - start)
+    return best * 1e3
+
+
+after_warm_up = full_collection_ms()
+gc.unfreeze()  # the same process, with everything the warm-up left alive back under the collector
+rescanning_everything = full_collection_ms()
+print(json.dumps({"after_warm_up_ms": after_warm_up, "rescanning_everything_ms": rescanning_everything}))
 """
 
 
-def test_warm_up_exempts_long_lived_objects_from_the_cyclic_gc() -> None:
-    """After the warm-up, a full collection (which holds the GIL, stalling every session) no longer rescans
-    the hundreds of thousands of objects torch, plotly and pandas leave alive; only what came after."""
-    result = subprocess.run([sys.executable, "-c", WARM_UP_THEN_COUNT], cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=300)
+def test_after_the_warm_up_a_full_collection_is_a_short_pause() -> None:
+    """A full collection holds the GIL, stalling every session. After the warm-up it must not rescan the
+    hundreds of thousands of objects torch, plotly and pandas leave alive: its pause is a small fraction of
+    the pause the same process has once those objects are collectable again."""
+    result = subprocess.run([sys.executable, "-c", WARM_UP_THEN_TIME_A_FULL_COLLECTION], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    counts = json.loads(result.stdout.strip().splitlines()[-1])
-    assert counts["frozen"] > 100_000, counts
-    assert counts["tracked"] < counts["frozen"] / 10, counts
+    pauses = json.loads(result.stdout.strip().splitlines()[-1])
+    assert pauses["after_warm_up_ms"] < pauses["rescanning_everything_ms"] / 4, pauses

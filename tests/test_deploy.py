@@ -192,10 +192,14 @@ def test_requirements_install_the_cpu_build_of_torch(name):
 
 
 def test_playground_never_imports_streamlit():
-    """The core stays importable (and testable) without Streamlit."""
+    """The core stays importable (and testable) without Streamlit: no module of it names streamlit (even in a
+    function), and importing every one of them, with all they import in turn, loads no streamlit."""
     core = sorted((REPO_ROOT / "playground").rglob("*.py"))
     offenders = [str(p.relative_to(REPO_ROOT)) for p in core if "streamlit" in third_party_imports([p])]
     assert offenders == []
+    modules = [".".join(p.relative_to(REPO_ROOT).with_suffix("").parts).removesuffix(".__init__") for p in core]
+    code = f"import importlib, sys; [importlib.import_module(m) for m in {modules!r}]; sys.exit('streamlit' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT).returncode == 0
 
 
 # --- paths -----------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from tests.chart_marks import page_chart, read_chart
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CANVAS_KEY = "digits_canvas_0"
-HAVE_CNN = (MODELS_DIR / "cnn.pt").exists()
 
 
 # ---------------------------------------------------------------- drawings as the canvas sends them
@@ -115,7 +114,7 @@ def test_entropy_matches_torch():
 
 
 def test_drawing_logits_match_the_batch_path_on_one_thread():
-    model = dg.load_model("cnn" if HAVE_CNN else "linear")
+    model = dg.load_model("cnn")
     form = dg.preprocess(canvas_image(draw_one))
     torch.set_num_threads(2)
     logits = dp.drawing_logits(form, model)
@@ -242,8 +241,7 @@ def test_empty_canvas_shows_the_prompt():
     assert prediction(blank) is None and "Draw a digit" in markdown_text(blank)
 
 
-@pytest.mark.parametrize("model", ["linear", pytest.param("cnn", marks=pytest.mark.skipif(
-    not HAVE_CNN, reason="assets/models/cnn.pt is not built yet"))])
+@pytest.mark.parametrize("model", ["linear", "cnn"])
 def test_injected_one_is_predicted(model):
     at = digits_page({"model": model}, drawing=canvas_png(draw_one))
     assert_clean(at)
@@ -299,12 +297,9 @@ def test_model_switch_shows_its_card():
     assert "The rows of W" in json.dumps(chart(at, "digits_templates")["layout"]["title"])
     at.radio(key="digits_model").set_value("cnn").run()
     assert_clean(at)
-    assert at.query_params["model"] == "cnn" or not HAVE_CNN
-    if HAVE_CNN:
-        assert at.expander[0].label == "Model card: CNN"
-        assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-digits_templates")]
-    else:
-        assert "cnn.pt" in at.error[0].value and dg.rebuild_command("cnn") in at.error[0].value
+    assert at.query_params["model"] == "cnn"
+    assert at.expander[0].label == "Model card: CNN"
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-digits_templates")]
 
 
 def test_an_unreadable_model_card_stops_the_model_with_one_error(tmp_path, monkeypatch):

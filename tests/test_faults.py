@@ -287,7 +287,9 @@ def test_training_at_lr_1e30_stops_with_a_diverged_verdict():
     assert table["verdict"].iloc[-1] == "Diverged"
     for log_y in (True, False):
         loss_curve_figure(lab.losses, log_y=log_y, title="lr 1e30").to_json()
-    assert lab.step_breakdown() is not None
+    step = lab.step_breakdown()  # the step the page shows after the last epoch: the diverged loss, not a crash
+    assert step.lr == 1e30 and step.loss == pytest.approx(lab.losses[-1], rel=1e-6)
+    assert step.loss > 1e20 or not math.isfinite(step.loss)
 
 
 def test_training_page_plays_an_overshooting_run_to_a_diverged_banner():

@@ -7,10 +7,9 @@ dtypes must give results that are finite, sum to 1 and have the right shape, or 
 """
 from __future__ import annotations
 
-import ast
 import math
 import re
-from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -26,9 +25,8 @@ from playground import softmax as sm
 from playground.preprocess import MNIST_SIZE, DrawingError, preprocess
 from playground.urlstate import (MAX_PARAM_CHARS, ParamSpec, boolean, bounded_int, finite_float, one_of,
                                  parse_params)
+from tests.app_pages import open_page
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("softmax", "training", "digits")
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MAX_WARNING_CHARS = 400  # a URL warning is read on screen: it must not echo a 2,000-character value
@@ -252,53 +250,66 @@ def test_random_drawings_give_a_form_and_probabilities_that_sum_to_1(linear_mode
 
 # --- URL parameters: the shared parsers and every page's ParamSpecs --------------------------
 
-def _assigns_constants_only(node: ast.Assign) -> bool:
-    """True for ``NAME = ...`` and ``A, B = ...`` where every name is UPPER_CASE."""
-    names = [n for target in node.targets for n in ast.walk(target) if isinstance(n, ast.Name)]
-    return bool(names) and all(n.id.isupper() for n in names) and all(
-        isinstance(n, (ast.Name, ast.Tuple, ast.Store)) for target in node.targets for n in ast.walk(target))
+# Every URL key of each page, in the order the page writes them. A page file cannot be imported without
+# drawing the page (its module body is the page), so the keys are listed here, and the `specs` fixture checks
+# them against the ParamSpecs the page hands to the URL and against what its URL holds after a run.
+URL_KEYS = {"softmax": ["logits", "T", "shift", "target", "classes"],
+            "training": ["lr", "epochs", "seed", "norm", "l2"], "digits": ["model", "T"]}
+PAGES = tuple(URL_KEYS)
 
 
-def page_specs(page: str) -> list[ParamSpec]:
-    """The ParamSpecs a page defines, read without running the page (its module body draws the page).
+@pytest.fixture(scope="module")
+def specs() -> dict[str, list[ParamSpec]]:
+    """The ParamSpecs each page writes its URL with, recorded while AppTest runs the page."""
+    import pages._ui as ui
 
-    Executes only the page's imports and its UPPER_CASE constant assignments; an import that cannot
-    run outside a Streamlit server (a custom component) is skipped.
-    """
-    path = REPO_ROOT / "pages" / f"{page}.py"
-    namespace: dict = {"__name__": f"_specs_of_{page}"}
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            try:
-                exec(compile(ast.Module([node], type_ignores=[]), str(path), "exec"), namespace)  # noqa: S102
-            except Exception:  # noqa: BLE001 - only the constants matter here
-                continue
-        elif isinstance(node, ast.Assign) and _assigns_constants_only(node):
-            exec(compile(ast.Module([node], type_ignores=[]), str(path), "exec"), namespace)  # noqa: S102
-    found = [v for v in namespace.values()
-             if isinstance(v, list) and v and all(isinstance(s, ParamSpec) for s in v)]
-    assert len(found) == 1, f"expected one list of ParamSpecs in pages/{page}.py, found {len(found)}"
-    return found[0]
+    recorded: dict[str, list[ParamSpec]] = {}
+    write_state_to_url = ui.write_state_to_url
+
+    def recording(page_id, page_specs, values):
+        recorded[page_id] = list(page_specs)
+        return write_state_to_url(page_id, page_specs, values)
+
+    found = {}
+    with mock.patch.object(ui, "write_state_to_url", recording):
+        for page in PAGES:
+            recorded.clear()
+            at = open_page(page, {})
+            assert not at.exception, [e.value for e in at.exception]
+            assert len(recorded) == 1, f"{page}: the page wrote its URL with {len(recorded)} spec lists"
+            (page_specs,) = recorded.values()
+            assert [spec.key for spec in page_specs] == URL_KEYS[page]
+            url = {key: at.query_params[key] for key in at.query_params}
+            assert sorted(url) == sorted(URL_KEYS[page]), url
+            assert url == {spec.key: spec.format(spec.default) for spec in page_specs}  # a fresh page: defaults
+            found[page] = page_specs
+    return found
 
 
-SPECS = {page: page_specs(page) for page in PAGES}
-SPEC_CASES = [pytest.param(page, spec, id=f"{page}-{spec.key}") for page in PAGES for spec in SPECS[page]]
+SPEC_CASES = [pytest.param(page, key, id=f"{page}-{key}") for page in PAGES for key in URL_KEYS[page]]
 
 
-@pytest.mark.parametrize(("page", "spec"), SPEC_CASES)
-def test_every_default_survives_a_round_trip_through_the_url(page, spec):
+def spec_of(specs: dict[str, list[ParamSpec]], page: str, key: str) -> ParamSpec:
+    (spec,) = [s for s in specs[page] if s.key == key]
+    return spec
+
+
+@pytest.mark.parametrize(("page", "key"), SPEC_CASES)
+def test_every_default_survives_a_round_trip_through_the_url(specs, page, key):
     """The default written to the URL reads back as the default (a fresh link shows no warning)."""
-    values, warnings = parse_params({spec.key: spec.format(spec.default)}, SPECS[page])
+    spec = spec_of(specs, page, key)
+    values, warnings = parse_params({spec.key: spec.format(spec.default)}, specs[page])
     assert warnings == []
     assert values[spec.key] == spec.default
 
 
-@pytest.mark.parametrize(("page", "spec"), SPEC_CASES)
+@pytest.mark.parametrize(("page", "key"), SPEC_CASES)
 @FEW
 @given(text=HOSTILE_TEXT)
-def test_every_page_parameter_parses_or_warns_briefly(page, spec, text):
+def test_every_page_parameter_parses_or_warns_briefly(specs, page, key, text):
     """Hostile URL text: a value whose link is stable, or the default with one short warning naming the key."""
-    values, warnings = parse_params({spec.key: text}, SPECS[page])
+    spec = spec_of(specs, page, key)
+    values, warnings = parse_params({spec.key: text}, specs[page])
     if warnings:
         assert len(warnings) == 1 and re.search(rf"`+ ?{re.escape(spec.key)}=", warnings[0]), warnings  # in a code span
         assert len(warnings[0]) <= MAX_WARNING_CHARS, f"{len(warnings[0])}-character warning"
@@ -347,11 +358,10 @@ def test_boolean_and_one_of_parsers_accept_only_their_words(text, options):
 
 
 @FEW
-@given(st.dictionaries(st.sampled_from([s.key for s in SPECS["softmax"]] + ["junk", ""]), HOSTILE_TEXT,
-                       max_size=7))
-def test_a_whole_hostile_query_string_gives_values_for_every_key(raw):
+@given(st.dictionaries(st.sampled_from([*URL_KEYS["softmax"], "junk", ""]), HOSTILE_TEXT, max_size=7))
+def test_a_whole_hostile_query_string_gives_values_for_every_key(specs, raw):
     """Many hostile parameters at once: every spec gets a value, one warning at most per bad key."""
-    specs = SPECS["softmax"]
-    values, warnings = parse_params(raw, specs)
-    assert set(values) == {s.key for s in specs}
-    assert len(warnings) <= sum(1 for s in specs if s.key in raw)
+    softmax_specs = specs["softmax"]
+    values, warnings = parse_params(raw, softmax_specs)
+    assert set(values) == {s.key for s in softmax_specs}
+    assert len(warnings) <= sum(1 for s in softmax_specs if s.key in raw)

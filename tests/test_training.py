@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -55,12 +53,6 @@ def plain_torch_losses(lr: float, epochs: int, seed: int = 1, weight_decay: floa
 def seeded_classifier(seed: int = 1) -> SoftmaxClassifier:
     torch.manual_seed(seed)
     return SoftmaxClassifier()
-
-
-def test_the_training_core_never_imports_streamlit():
-    code = ("import sys, playground.training, playground.training_lab, playground.training_run, playground.plots.training; "
-            "sys.exit('streamlit' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1]).returncode == 0
 
 
 # --- data and model -----------------------------------------------------------------------------
