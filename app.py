@@ -54,7 +54,7 @@ def _rehearse_a_drawing() -> None:
 
 def _rehearse_a_training_step() -> None:
     """Record the Training lab's default run. The first optimizer a process builds imports torch._dynamo
-    (about 1.5 s of CPU here, holding the GIL), which would otherwise stall every session on the server when
+    (seconds of CPU, holding the GIL), which would otherwise stall every session on the server when
     the first student presses Play."""
     from playground.training_lab import LabConfig, TrainingLab, lab_data, run_key
     from playground.training_run import player_payload, record_run
@@ -64,11 +64,9 @@ def _rehearse_a_training_step() -> None:
 
 
 def _freeze_long_lived_objects() -> None:
-    """Exempt what the imports and rehearsals left alive (about 390,000 objects) from the cyclic GC.
-
-    Otherwise every full collection rescans them all, 200-480 ms holding the GIL: a stall for every student
-    on the server. Modules live as long as the process anyway. Only the young generations are collected
-    first (a few ms; a full collection here would hold the GIL for ~0.3 s while the first page renders)."""
+    """Exempt what the imports and rehearsals left alive from the cyclic GC: otherwise every full collection
+    rescans them all while holding the GIL, a stall for every student (figures in the README). Only the young
+    generations are collected first, so the first page is not held up by a full collection."""
     gc.collect(1)
     gc.freeze()
 

@@ -1,9 +1,8 @@
 """Charts drawn on the server as inline SVG: bars and lines with axes, labels, a legend and hover titles.
 
-The explorer redraws every chart on each edit. As Plotly figures they cost each browser a 4.7 MB library
-on first load and Plotly's script and layout on every update (an explorer update: median 316 ms in one
-browser on the 2-core VM, 237 ms as SVG; README, "Classroom and deployment"). As SVG they are a few
-kilobytes of markup. x positions are percentages and y positions pixels, so a chart stretches to any
+The explorer redraws every chart on each edit. As Plotly figures they cost each browser a large library
+on first load and Plotly's script and layout on every update; as SVG they are a few kilobytes of markup
+(figures in the README, "Classroom and deployment"). x positions are percentages and y positions pixels, so a chart stretches to any
 column width while its text keeps its size. Every mark carries its exact value in ``data-`` attributes
 (what tests read) and a ``<title>`` (what a hover shows).
 
