@@ -22,8 +22,8 @@ from torch import Tensor, nn
 from playground.threads import single_threaded
 from playground.training_data import course_data, low_level_data, standardize
 
-__all__ = ["EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", "Trainer", "course_data", "evaluate",
-           "initial_state", "model_from_seed", "one_hot_cross_entropy", "train", "train_low_level"]
+__all__ = ["EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", "Trainer", "checked_learning_rate", "course_data",
+           "evaluate", "initial_state", "model_from_seed", "one_hot_cross_entropy", "train", "train_low_level"]
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 Callback = Callable[["Trainer", "EpochRecord | None"], None]
@@ -119,11 +119,19 @@ class EpochRecord:
     metrics: Mapping[str, float] = field(default_factory=dict)
 
 
-def _check_learning_rate(lr: float) -> float:
-    """Reject learning rates SGD cannot use (the page falls back before reaching here)."""
-    lr = float(lr)
-    if not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"learning rate must be a positive finite number, got {lr!r}")
+def checked_learning_rate(value: object, lo: float = 0.0, hi: float = math.inf) -> float:
+    """``value`` as a learning rate SGD can use (a finite number > 0, within ``[lo, hi]``), or ``ValueError``
+    saying plainly what is wrong: the one set of rules for the trainer, the lab and the URL."""
+    try:
+        lr = float(str(value).strip())
+    except ValueError:
+        raise ValueError("the learning rate is not a number") from None
+    if not math.isfinite(lr):
+        raise ValueError("the learning rate must be a finite number")
+    if lr <= 0:
+        raise ValueError("the learning rate must be positive")
+    if not lo <= lr <= hi:
+        raise ValueError(f"the learning rate must be between {lo:g} and {hi:g}")
     return lr
 
 
@@ -138,7 +146,7 @@ class Trainer:
                  l2: float = 0.0, loss_fn: LossFn = F.cross_entropy,
                  monitors: Mapping[str, LossFn] | None = None) -> None:
         self.model = model
-        self.lr = _check_learning_rate(lr)
+        self.lr = checked_learning_rate(lr)
         self.x, self.y = x, y
         self.epochs = epochs
         self.l2 = float(l2)

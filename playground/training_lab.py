@@ -5,14 +5,13 @@ plays the loaded run and reports its playhead, which this class bounds before us
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from playground.training import evaluate, model_from_seed
+from playground.training import checked_learning_rate, evaluate, model_from_seed
 from playground.training_data import CourseData
 from playground.training_run import RecordedRun, RunKey, record_run, run_data, segments_label
 from playground.training_step import SgdStepBreakdown, sgd_step_breakdown
@@ -27,18 +26,8 @@ REQUESTS = ("play", "step", "reset")  # what the player asks the server for when
 
 
 def parse_learning_rate(value: object) -> float:
-    """A learning rate in ``[1e-10, 1e5]``, or ``ValueError`` saying plainly what is wrong with it."""
-    try:
-        lr = float(str(value).strip())
-    except ValueError:
-        raise ValueError("the learning rate is not a number") from None
-    if math.isnan(lr) or math.isinf(lr):
-        raise ValueError("the learning rate must be a finite number")
-    if lr <= 0:
-        raise ValueError("the learning rate must be positive")
-    if not LR_MIN <= lr <= LR_MAX:
-        raise ValueError(f"the learning rate must be between {LR_MIN:g} and {LR_MAX:g}")
-    return lr
+    """A learning rate within the lab's slider, ``[1e-10, 1e5]``, or ``ValueError`` saying what is wrong."""
+    return checked_learning_rate(value, LR_MIN, LR_MAX)
 
 
 def check_learning_rate(value: object) -> tuple[float, str | None]:
