@@ -235,6 +235,10 @@ def test_assets_load_from_another_working_directory(tmp_path):
             at.run()
             assert not at.exception, (page, [e.value for e in at.exception])
             assert not at.error, (page, [e.value for e in at.error])
+        import threading
+        for thread in threading.enumerate():  # let the app's warm-up finish: a process that exits while a
+            if thread.name in ("warm-up", "torch-import"):  # daemon thread is inside torch's C++ aborts
+                thread.join(timeout=240)
         print("ok")
     """)
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
