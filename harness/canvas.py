@@ -1,9 +1,11 @@
-"""The value the digit page's drawing canvas sends after one stroke, built without a browser: for the
-protocol-level students of the load test and the hostile-canvas test's real drawing."""
+"""Values the digit page's drawing canvas can receive, built without a browser: the one a stroke sends (for
+the protocol-level students of the load test) and hostile ones (a PNG whose header claims a huge image)."""
 from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 
 from PIL import Image, ImageDraw
 
@@ -39,3 +41,22 @@ def canvas_state(stroke: list[tuple[float, float]]) -> dict:
         "opacity": 1, "visible": True, "path": path}
     return {"drawing": {"raw": {"version": "7.4.0", "objects": [fabric_path], "background": "#000000"},
                         "data": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()}}
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def black_rgba_png(size: int) -> bytes:
+    """A valid size×size RGBA PNG, all black and opaque, built row by row (never a size² buffer)."""
+    row = b"\x00" + b"\x00\x00\x00\xff" * size
+    deflate = zlib.compressobj(9)
+    idat = b"".join(deflate.compress(row) for _ in range(size)) + deflate.flush()
+    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def data_url_value(png: bytes) -> dict:
+    """The component value our canvas sends, with ``png`` as its image."""
+    return {"drawing": {"raw": {"version": "7.4.0", "objects": [], "background": "#000000"},
+                        "data": "data:image/png;base64," + base64.b64encode(png).decode()}}

@@ -20,14 +20,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_streamlit(port: int, extra_args: Sequence[str] = (), log: IO | None = None) -> subprocess.Popen:
-    """``streamlit run app.py`` on ``port`` (headless, no usage stats); output to ``log`` or discarded."""
+def start_streamlit(port: int, extra_args: Sequence[str] = (), log: IO | None = None,
+                    cwd: Path = REPO_ROOT) -> subprocess.Popen:
+    """``streamlit run app.py`` of the checkout ``cwd`` on ``port`` (headless, no usage stats); output to
+    ``log`` or discarded."""
     sink = log if log is not None else subprocess.DEVNULL
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          *extra_args],
-        cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
+        cwd=cwd, stdout=sink, stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
     )
 
 

@@ -7,10 +7,7 @@ keep working, and a real drawing right after must still be read.
 from __future__ import annotations
 
 import asyncio
-import base64
-import struct
 import threading
-import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -18,7 +15,7 @@ from contextlib import contextmanager
 import psutil
 import pytest
 
-from harness.canvas import canvas_state
+from harness.canvas import black_rgba_png, canvas_state, data_url_value
 from harness.protocol import StreamlitTab
 from harness.server import free_port, start_streamlit, stop, wait_healthy
 from tests.e2e.browser import ARTIFACTS_DIR
@@ -26,25 +23,6 @@ from tests.e2e.browser import ARTIFACTS_DIR
 CANVAS_KEY = "digits_canvas_0"  # the first canvas (Clear would make a new one)
 SEVEN = [(0.1, 0.05), (0.9, 0.05), (0.35, 0.95)]  # a 7 in unit coordinates, drawn by canvas_state as bench/classroom.py does
 MAX_GROWTH_MB = 150  # a drawing's decode is about 0.3 MB; an old-code decode of these payloads is gigabytes
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def black_rgba_png(size: int) -> bytes:
-    """A valid size×size RGBA PNG, all black and opaque, built row by row (no size² buffer in the test)."""
-    row = b"\x00" + b"\x00\x00\x00\xff" * size
-    deflate = zlib.compressobj(9)
-    idat = b"".join(deflate.compress(row) for _ in range(size)) + deflate.flush()
-    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
-
-
-def data_url_value(png: bytes) -> dict:
-    """The component value our canvas sends, with ``png`` as its image."""
-    return {"drawing": {"raw": {"version": "7.4.0", "objects": [], "background": "#000000"},
-                        "data": "data:image/png;base64," + base64.b64encode(png).decode()}}
 
 
 HOSTILE = {
