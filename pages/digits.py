@@ -4,34 +4,29 @@ No torch at import (see pages/_digits_models.py): on a fresh server the canvas s
 """
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
+from pages._canvas import CANVAS_VERSION_KEY, draw_canvas, read_drawing
 from pages._digits_models import (cached_mistakes, cached_templates, cached_test_set, load_or_explain, model_card,
                                   model_is_usable)
 from pages._ui import require_navigation_frame, seed_state_from_url, show_chart, write_state_to_url
 from playground import digits_page as dp
 from playground import model_files
-from playground.canvas_png import CANVAS_PX, CanvasImageError, decode_canvas_png
 from playground.mnist import MnistFileError
 from playground.plots import digits as plots
-from playground.preprocess import DrawingError, preprocess
 from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature, softmax
 from playground.urlstate import ParamSpec, one_of
 
 PAGE_ID = "digits"
-MODEL_KEY, T_KEY, STROKE_KEY = "digits_model", "digits_T", "digits_stroke_width"
-CANVAS_VERSION_KEY, ORDER_KEY, GALLERY_KEY = "digits_canvas_version", "digits_gallery_order", "digits_gallery_on"
+MODEL_KEY, T_KEY = "digits_model", "digits_T"
+ORDER_KEY, GALLERY_KEY = "digits_gallery_order", "digits_gallery_on"
 URL_SPECS = [
     ParamSpec("model", "cnn", one_of(list(dp.MODEL_LABELS))),
     ParamSpec("T", 1.0, parse_temperature, format_number),
 ]
 WIDGET_KEYS = {"model": MODEL_KEY, "T": T_KEY}
 EXPLORER_KEY = "digits_explorer_query"
-DECODED_KEY = "digits_decoded_drawing"  # (payload sha256, image or None, refusal or None)
 GALLERY_PAGE_SIZE = 24
 NO_TOOLBAR = {"displayModeBar": False}
 
@@ -43,55 +38,6 @@ def init_state() -> None:
     for spec in URL_SPECS:
         st.session_state.setdefault(WIDGET_KEYS[spec.key], spec.default)
     st.session_state.setdefault(CANVAS_VERSION_KEY, 0)
-
-
-def _clear_canvas() -> None:
-    st.session_state[CANVAS_VERSION_KEY] += 1
-
-
-def draw_canvas() -> bytes | None:
-    """The 280×280 canvas (white on black, freedraw), a Clear button and the stroke width in a popover.
-
-    Returns the drawing's PNG bytes as the browser sent them (None before the first stroke), undecoded.
-    """
-    try:
-        result = st_canvas(
-            stroke_width=st.session_state.get(STROKE_KEY, 20), stroke_color="#FFFFFF", background_color="#000000",
-            height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", update_streamlit=True, return_image_data=True,
-            key=f"digits_canvas_{st.session_state[CANVAS_VERSION_KEY]}",
-        )
-        payload = result.image_bytes  # base64 only: the PNG is checked before anything decodes it
-    except (AttributeError, KeyError, TypeError, ValueError):  # a component value our canvas never sends
-        payload = b""  # refused below: not a PNG
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("Clear", icon=":material/ink_eraser:", on_click=_clear_canvas)
-        with st.popover(f"Stroke {st.session_state.get(STROKE_KEY, 20)} px", icon=":material/line_weight:"):
-            st.slider("Stroke width (px)", 8, 40, 20, key=STROKE_KEY)
-    return payload
-
-
-def decoded_drawing(payload: bytes | None) -> tuple[np.ndarray | None, str | None]:
-    """The canvas image, decoded once per distinct payload, or why it was refused."""
-    if payload is None:
-        return None, None
-    digest = hashlib.sha256(payload).digest()
-    if st.session_state.get(DECODED_KEY, (None,))[0] != digest:
-        try:
-            st.session_state[DECODED_KEY] = (digest, decode_canvas_png(payload), None)
-        except CanvasImageError as err:
-            st.session_state[DECODED_KEY] = (digest, None, str(err))
-    return st.session_state[DECODED_KEY][1:]
-
-
-def read_drawing(payload: bytes | None) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
-    """The canvas image, its 28×28 MNIST-form input (None when there is no ink), and why it cannot be read."""
-    image, refusal = decoded_drawing(payload)
-    if image is None:
-        return None, None, refusal
-    try:
-        return image, preprocess(image), None
-    except DrawingError as err:
-        return image, None, str(err)
 
 
 def prompt_to_draw() -> None:
