@@ -1,7 +1,7 @@
 // The Training lab's run player: plays a run the server recorded, on <canvas>, one animation frame at a time.
 // Python sends the run once (float32 arrays in base64); Play, Pause, Step, Reset, speed and the scrubber work
 // here with no round trip. The playhead goes back to Python (setStateValue "position") only when it matters:
-// Pause, Step, Reset, a scrub ending, the run's end, and when the student grabs the learning rate.
+// Pause, Step, Reset, a scrub ending, the run's end, and when Python asks (the learning rate changed mid-run).
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 const CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c"];
 
@@ -54,13 +54,6 @@ function setup(host) {
   p.scrub.addEventListener("input", () => { pause(p, false); seek(p, Number(p.scrub.value)); });
   p.scrub.addEventListener("change", () => report(p));
   new ResizeObserver(() => draw(p)).observe(host);
-  const grab = (e) => {  // the lr is about to change: tell Python where the run is, so it continues from here
-    if (!host.isConnected) { pause(p, false); return p.detach(); }
-    if (p.run && e.target.closest && e.target.closest(".st-key-tr_lr_exp, [class*='st-key-tr_preset_']")) report(p);
-  };
-  document.addEventListener("pointerdown", grab, true);
-  document.addEventListener("keydown", grab, true);
-  p.detach = () => { document.removeEventListener("pointerdown", grab, true); document.removeEventListener("keydown", grab, true); };
   return p;
 }
 
@@ -226,6 +219,9 @@ export default function (args) {
     p.epoch = Math.min(data.position || 0, p.run ? p.run.last : 0);
     p.lastReported = `${p.load}:${p.epoch}`;
     if (p.run && (data.intent === "play" || (data.intent === "continue" && wasPlaying))) start(p);
+  } else if (data.ask) {  // the lr changed: Python continues the run from wherever the player is now
+    p.lastReported = null;
+    report(p);
   }
   draw(p);
 }

@@ -92,10 +92,19 @@ def settings_section() -> tuple[LabConfig, bool]:
     return LabConfig(lr=lr, epochs=int(epochs), seed=int(seed), standardized=norm, l2=l2), log_y
 
 
-def player_section(lab: TrainingLab, log_y: bool) -> None:
-    """The run player (the browser plays the recorded run) and the verdict at the reported playhead."""
+def rest_of_page(lab: TrainingLab) -> tuple:
+    """What the sections below the player show of the lab: the finished runs, and the playhead if a detail is open."""
+    details_open = st.session_state.get("tr_sgd_step") or st.session_state.get("tr_low_level_open")
+    return tuple((run.run_id, run.segments) for run in lab.runs), lab.playhead if details_open else None
+
+
+@st.fragment
+def player_section(lab: TrainingLab, log_y: bool, shown: tuple) -> None:
+    """The run player and its verdict: a player's request reruns only this, unless the page below must change."""
+    if rest_of_page(lab) != shown:  # a run ended (Runs compared) or an open detail follows the playhead
+        st.rerun(scope="app")
     run = None if lab.run is None else player_payload(lab.run, lab.data.y_train.tolist())
-    run_player({"run": run, "load": lab.load, "intent": lab.intent, "position": lab.start,
+    run_player({"run": run, "load": lab.load, "intent": lab.intent, "position": lab.start, "ask": lab.asking,
                 "epochs": lab.config.epochs, "log_y": log_y, "labels": lab.data.y_train.tolist(), "classes": 3},
                key=PLAYER_KEY, on_position=on_position, on_request=on_request)
     if lab.refused:
@@ -197,7 +206,7 @@ def main() -> None:
     config, log_y = settings_section()
     lab = get_lab()
     lab.configure(config)
-    player_section(lab, log_y)
+    player_section(lab, log_y, rest_of_page(lab))
     comparison_section(lab, log_y)
     sgd_step_section(lab)
     low_level_section(lab, log_y)

@@ -126,6 +126,7 @@ class TrainingLab:
         self.start = 0  # where the player puts the playhead on a newly loaded run
         self.playhead = 0  # the epoch the player last reported
         self.refused: str | None = None  # why the last player report was ignored
+        self.asking = False  # the lr changed mid-run: the player is asked for its playhead, to continue from there
         self._run_id = 0
         self._next_id = 1
 
@@ -135,21 +136,34 @@ class TrainingLab:
         return lab_data(self.config.standardized)
 
     def configure(self, config: LabConfig) -> bool:
-        """Adopt a new configuration. A new lr continues a loaded run from the playhead; other changes unload it."""
+        """Adopt a new configuration. A new lr mid-run asks the player where it is; other changes unload the run."""
         if config == self.config:
             return False
         lr_only = replace(self.config, lr=config.lr) == config
         self.config = config
-        if self.run is not None and lr_only and self.playhead < self.run.last:
+        if self.run is not None and lr_only and (self.asking or self.playhead < self.run.last):
+            self.asking = True  # the player may have moved on since its last report: its answer decides
+        else:
+            self._unload()
+        return True
+
+    def _continue_at_playhead(self) -> None:
+        """Continue the loaded run from the playhead with the configured lr (a run already at its end starts over)."""
+        self.asking = False
+        if self.playhead == self.run.last:
+            self._archive()  # it ended before the player heard of the new lr: compare it as it ran
+        else:
             try:
-                self._load(record_run(self.run.key.continued(self.playhead, config.lr)), "continue", self.playhead,
-                           keep_id=True)
-                return True
+                self._load(record_run(self.run.key.continued(self.playhead, self.config.lr)), "continue",
+                           self.playhead, keep_id=True)
+                return
             except ValueError:
                 pass  # too many changes, or no finite weights to continue from: start over
-        self.run, self.playhead = None, 0
+        self._unload()
+
+    def _unload(self) -> None:
+        self.run, self.playhead, self.asking = None, 0, False
         self.load += 1
-        return True
 
     def request(self, action: object) -> None:
         """The player's Play, Step or Reset without a run to play: record a fresh run of the configuration."""
@@ -172,7 +186,9 @@ class TrainingLab:
             self.refused = f"Ignored a player position: {err}."
             return
         self.refused = None
-        if self.playhead == self.run.last:
+        if self.asking:
+            self._continue_at_playhead()
+        elif self.playhead == self.run.last:
             self._archive()
 
     def clear_runs(self) -> None:
@@ -233,7 +249,8 @@ class TrainingLab:
         final = run.model_at(run.last)
         test_loss, test_accuracy = evaluate(final, data.x_test, data.y_test)
         losses = run.loss.tolist()
-        summary = RunSummary(self._run_id, self.config, run.key.segments, tuple(losses),
+        config = replace(self.config, lr=run.key.segments[-1][1])  # the run's own last lr, even if one is pending
+        summary = RunSummary(self._run_id, config, run.key.segments, tuple(losses),
                              float(run.loss[-1]), float(run.accuracy[-1]), test_loss, test_accuracy, judge(losses))
         places = [i for i, r in enumerate(self.runs) if r.run_id == self._run_id]
         if places:

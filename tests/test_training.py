@@ -474,13 +474,25 @@ def test_lab_requests_reports_and_the_run_cap():
 def test_a_new_lr_mid_run_continues_from_the_playhead_and_keeps_the_runs_place():
     lab = TrainingLab(LabConfig(lr=1e-10, epochs=600))
     lab.request("play")
-    lab.report({"load": lab.load, "epoch": 300})
+    lab.report({"load": lab.load, "epoch": 200})
     lab.configure(LabConfig(lr=0.1, epochs=600))
+    assert lab.asking and lab.run.key.segments == ((0, 1e-10),)  # the player has played on since: ask it where
+    lab.report({"load": lab.load, "epoch": 300})
     assert lab.run.key.segments == ((0, 1e-10), (300, 0.1)) and lab.playhead == 300 and lab.intent == "continue"
+    assert not lab.asking
     assert lab.lr_at_playhead() == 0.1
     lab.report({"load": lab.load, "epoch": 600})
     assert [r.label for r in lab.runs] == ["#1 lr=1e-10 → 0.1 @300"]
     assert lab.runs[0].train_loss < 0.7 * lab.runs[0].losses[0]
+
+
+def test_a_run_that_ended_before_the_player_heard_of_a_new_lr_is_compared_as_it_ran():
+    lab = TrainingLab(LabConfig(lr=1e-10, epochs=20))
+    lab.request("play")
+    lab.configure(LabConfig(lr=0.1, epochs=20))
+    lab.report({"load": lab.load, "epoch": 20})  # the player's answer: it had already reached the end
+    assert lab.run is None and not lab.asking
+    assert [(r.label, r.config.lr) for r in lab.runs] == [("#1 lr=1e-10", 1e-10)]
 
 
 @pytest.mark.parametrize("value", [None, 5, "12", [1, 2], {"epoch": 3}, {"load": 1, "epoch": 3, "x": 1},

@@ -169,8 +169,11 @@ def test_a_state_that_is_not_json_is_ignored():
 def test_an_lr_change_mid_run_continues_from_the_playhead_and_keeps_its_place():
     at = lab_page({"lr": "1e-10", "epochs": "600"})
     send_to_player(at, trigger="play")
-    report(at, 300)
+    report(at, 200)
     click(at, "tr_preset_Good")
+    data = player_data(at)
+    assert data["ask"] and data["run"]["segments"] == [[0, 1e-10]]  # where is the player now?
+    report(at, 300)  # its answer
     data = player_data(at)
     assert data["run"]["segments"] == [[0, 1e-10], [300, 0.1]] and data["intent"] == "continue"
     assert data["position"] == 300
