@@ -124,15 +124,20 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--class-epochs", type=int, default=300)
     parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1],
+                        help="the checkout whose app to serve (another commit's worktree, to compare)")
+    parser.add_argument("--class-only", action="store_true", help="skip the one-student browser figures")
     args = parser.parse_args()
     port = free_port()
+    print(f"server: {args.repo}")
     with open("/tmp/training_player_bench.log", "w") as log:
-        server = start_streamlit(port, log=log)
+        server = start_streamlit(port, log=log, cwd=args.repo)
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, server, timeout=60)
             process = psutil.Process(server.pid)
-            one_student(url, process, args.epochs)
+            if not args.class_only:
+                one_student(url, process, args.epochs)
             asyncio.run(a_class(url, args.students, args.class_epochs, args.edits))
         finally:
             stop(server)
