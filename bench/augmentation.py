@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from playground.drawing import drawn_forms  # noqa: E402
-from playground.mnist import load_mnist  # noqa: E402
-from playground.train_mnist import accuracy, train  # noqa: E402
+from playground.digits.redraw import drawn_forms
+from playground.digits.mnist import load_mnist
+from playground.digits.train import accuracy, train
 
 VARIANTS = [
     ("none", frozenset(), False),

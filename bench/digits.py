@@ -19,10 +19,11 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from playground.digits import load_model, logits_for_forms, predict_proba, preprocess  # noqa: E402
-from playground.drawing import random_style, render_skeleton, skeletonize, traced_skeletons  # noqa: E402
-from playground.mnist import load_mnist  # noqa: E402
-from playground.model_files import load_card  # noqa: E402
+from playground.digits import load_model, predict_proba, preprocess
+from playground.digits.models import logits_for_forms
+from playground.digits.redraw import random_style, render_skeleton, skeletonize, traced_skeletons
+from playground.digits.mnist import load_mnist
+from playground.digits.weights import load_card
 
 
 def percentile(values: list[float], q: float) -> float:

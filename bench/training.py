@@ -23,7 +23,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from playground.training import SoftmaxClassifier, course_data, train  # noqa: E402
-from playground.training_run import RunKey, player_payload, record_run  # noqa: E402
+from playground.training.run import player_payload, record_run, RunKey
 
 
 def plain_torch_loop(lr: float, epochs: int) -> list[float]:

@@ -8,8 +8,57 @@ import numpy as np
 import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
 
-from playground.canvas_png import CANVAS_PX, CanvasImageError, decode_canvas_png
-from playground.preprocess import DrawingError, preprocess
+from playground.digits.canvas_png import CANVAS_PX, CanvasImageError, decode_canvas_png
+from playground.digits.preprocessing import DrawingError, preprocess
+
+# Mounted once on the Digit canvas page, this script helps the canvas component in two ways:
+# - The canvas sends a drawing to the app 200 ms after the last change (a debounce in its frontend). The script
+#   presses the toolbar's own "Update the app with this drawing" button as soon as a stroke ends, so the
+#   prediction need not wait for that timer. If the button is not found (another version of the component),
+#   the debounced send still happens.
+# - The toolbar waits, invisible, over the canvas's top-right corner until the canvas is hovered, and then
+#   slides up above it. A finger cannot hover, so on a phone that corner swallowed strokes (or pressed an
+#   unseen "Reset canvas"); with a mouse, a quick press there while the toolbar slid away was lost too. The
+#   script adds a style to each canvas's shadow root that puts the toolbar in a row of its own under the canvas.
+CANVAS_HELPERS_JS = """
+// The toolbar becomes a row of its own under the canvas, always shown: never over the drawing, and reachable
+// without hovering (which a finger cannot do). "!important": a remounted canvas (Clear) may render its own
+// stylesheet after this one, and its hover rules are more specific.
+const TOOLBAR_CSS = ".dc-toolbar{position:static!important;opacity:1!important;pointer-events:auto!important;" +
+  "justify-content:flex-end!important;padding:.25rem 0 0!important}";
+
+function styleCanvasToolbars() {
+  for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+    const root = host.shadowRoot;
+    if (root && !root.querySelector("style[data-digits-toolbar]")) {
+      const style = document.createElement("style");
+      style.dataset.digitsToolbar = "";
+      style.textContent = TOOLBAR_CSS;  // only .dc-* rules: other components ignore it
+      root.append(style);
+    }
+  }
+}
+
+export default function () {
+  if (window.__digitsCanvasHelpers) return;
+  window.__digitsCanvasHelpers = true;
+  document.addEventListener("pointerup", (event) => {
+    const canvas = event.composedPath().find(
+      (el) => el instanceof HTMLCanvasElement && el.classList.contains("upper-canvas"));
+    const button = canvas?.getRootNode().querySelector(
+      'button[aria-label="Update the app with this drawing"]');
+    if (button) setTimeout(() => button.click(), 0);  // after the canvas has added the stroke
+  }, true);
+  let queued = false;  // a new canvas (Clear remounts it) gets the style within a frame
+  new MutationObserver(() => {
+    if (!queued) {
+      queued = true;
+      requestAnimationFrame(() => { queued = false; styleCanvasToolbars(); });
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+  styleCanvasToolbars();
+}
+"""
 
 STROKE_KEY, CANVAS_VERSION_KEY = "digits_stroke_width", "digits_canvas_version"
 DECODED_KEY = "digits_decoded_drawing"  # (payload sha256, image or None, refusal or None)

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from playground import digits_page as dp
-from playground import model_files
-from playground.mnist import load_mnist
+from playground.digits.mnist import load_mnist
+from playground.digits.explain import linear_templates
+from playground.digits.mistakes import mistakes
+from playground.digits.models import MODEL_LABELS, MODEL_NAMES
+from playground.digits.weights import card_rows, load_card, ModelFileError, rebuild_command
 
 if TYPE_CHECKING:
     from torch import nn
@@ -41,24 +43,24 @@ def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
 @st.cache_data(show_spinner="Reading all 10,000 test digits with this model…")
 def cached_mistakes(kind: str, models_dir: str) -> pd.DataFrame:
     """The model's misread test digits, from predictions over the whole test set."""
-    from playground.digits import logits_for_forms
+    from playground.digits.models import logits_for_forms
 
     images, labels = cached_test_set()
     logits = logits_for_forms(images.astype(np.float32) / 255.0, cached_model(kind, models_dir))
-    return dp.mistakes(logits, labels)
+    return mistakes(logits, labels)
 
 
 @st.cache_data
 def cached_templates(models_dir: str) -> tuple[np.ndarray, np.ndarray]:
     """The softmax regression's W rows as (10, 28, 28) templates and its 10 biases."""
     linear = cached_model("linear", models_dir).linear
-    return dp.linear_templates(linear.weight.numpy()), linear.bias.numpy().astype(np.float64)
+    return linear_templates(linear.weight.numpy()), linear.bias.numpy().astype(np.float64)
 
 
-def explain_model_file_error(kind: str, err: model_files.ModelFileError) -> None:
+def explain_model_file_error(kind: str, err: ModelFileError) -> None:
     """What is wrong with the model's files, and the command that rebuilds them."""
-    st.error(f"**The {dp.MODEL_NAMES[kind]} cannot be used.** {err}", icon=":material/error:")
-    st.code(model_files.rebuild_command(kind), language="bash", wrap_lines=True)
+    st.error(f"**The {MODEL_NAMES[kind]} cannot be used.** {err}", icon=":material/error:")
+    st.code(rebuild_command(kind), language="bash", wrap_lines=True)
     st.caption("Pick the other model above, or rebuild these files; the other pages still work.")
 
 
@@ -66,7 +68,7 @@ def load_or_explain(kind: str, models_dir: str) -> nn.Module | None:
     """The cached model, or None after an error that names the file and the rebuild command."""
     try:
         return cached_model(kind, models_dir)
-    except model_files.ModelFileError as err:
+    except ModelFileError as err:
         explain_model_file_error(kind, err)
         return None
 
@@ -75,7 +77,7 @@ def model_is_usable(kind: str, models_dir: str) -> bool:
     """True when the model loads (its error, if any, is already shown beside the canvas)."""
     try:
         cached_model(kind, models_dir)
-    except model_files.ModelFileError:
+    except ModelFileError:
         return False
     return True
 
@@ -83,9 +85,9 @@ def model_is_usable(kind: str, models_dir: str) -> bool:
 def model_card(kind: str, models_dir: str) -> None:
     """Parameters, accuracy and training set-up of the chosen model (an error if the card is unreadable)."""
     try:
-        card = model_files.load_card(kind, Path(models_dir))
-    except model_files.ModelFileError as err:
+        card = load_card(kind, Path(models_dir))
+    except ModelFileError as err:
         explain_model_file_error(kind, err)
         return
-    with st.expander(f"Model card: {dp.MODEL_LABELS[kind]}"):
-        st.dataframe(pd.DataFrame(dp.card_rows(card), columns=["", "value"]), hide_index=True, width="stretch")
+    with st.expander(f"Model card: {MODEL_LABELS[kind]}"):
+        st.dataframe(pd.DataFrame(card_rows(card), columns=["", "value"]), hide_index=True, width="stretch")

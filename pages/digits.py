@@ -7,22 +7,27 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from pages._canvas import CANVAS_VERSION_KEY, draw_canvas, read_drawing
+from pages._canvas import CANVAS_HELPERS_JS, CANVAS_VERSION_KEY, draw_canvas, read_drawing
 from pages._digits_models import (cached_mistakes, cached_templates, cached_test_set, load_or_explain, model_card,
                                   model_is_usable)
 from pages._ui import require_navigation_frame, seed_state_from_url, show_chart, write_state_to_url
-from playground import digits_page as dp
-from playground import model_files
-from playground.mnist import MnistFileError
+from playground.digits.mnist import MnistFileError
 from playground.plots import digits as plots
-from playground.softmax import TEMPERATURE_OPTIONS, format_number, parse_temperature, softmax
+from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
+from playground.softmax import softmax
 from playground.urlstate import ParamSpec, one_of
+from playground.digits.explain import contribution_map, contribution_summary, explorer_query, logits_table
+from playground.digits.images import contribution_image, drawing_thumbnail, enlarge, pixel_grid
+from playground.digits.mistakes import mistake_caption, page_count, page_of, sort_mistakes, SORT_ORDERS
+from playground.digits.models import MODEL_LABELS, MODEL_NAMES
+from playground.digits.reading import drawing_logits, read_verdict, top_two, verdict_text
+import playground.digits.weights as model_files
 
 PAGE_ID = "digits"
 MODEL_KEY, T_KEY = "digits_model", "digits_T"
 ORDER_KEY, GALLERY_KEY = "digits_gallery_order", "digits_gallery_on"
 URL_SPECS = [
-    ParamSpec("model", "cnn", one_of(list(dp.MODEL_LABELS))),
+    ParamSpec("model", "cnn", one_of(list(MODEL_LABELS))),
     ParamSpec("T", 1.0, parse_temperature, format_number),
 ]
 WIDGET_KEYS = {"model": MODEL_KEY, "T": T_KEY}
@@ -49,10 +54,10 @@ def prompt_to_draw() -> None:
 def prediction(logits: np.ndarray, temperature: float) -> None:
     """The "Prediction" metric, a "not sure" note when needed and the 10 probabilities."""
     probs = softmax(logits, temperature)
-    verdict = dp.read_verdict(probs)
+    verdict = read_verdict(probs)
     st.metric("Prediction", str(verdict.top), delta=f"{verdict.top_probability:.1%}", delta_color="off",
               delta_arrow="off", delta_description="probability" + ("" if verdict.sure else " · not sure"))
-    (st.success if verdict.sure else st.warning)(dp.verdict_text(verdict))
+    (st.success if verdict.sure else st.warning)(verdict_text(verdict))
     title = "probabilities" + ("" if temperature == 1 else f" at T = {temperature:g}")
     show_chart(plots.probability_bars(probs, verdict.top, None if verdict.sure else verdict.runner_up, title),
                "digits_bars")
@@ -62,8 +67,8 @@ def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
     """Raw drawing thumbnail next to the enlarged 28×28 input the model reads."""
     st.subheader("What the model sees")
     raw, seen = st.columns(2)
-    raw.image(dp.drawing_thumbnail(image), caption="your drawing (280×280, shown at half size)", width=140)
-    seen.image(dp.pixel_grid(form), caption="the 28×28 input, one square per pixel", width=225)
+    raw.image(drawing_thumbnail(image), caption="your drawing (280×280, shown at half size)", width=140)
+    seen.image(pixel_grid(form), caption="the 28×28 input, one square per pixel", width=225)
     st.caption("Like MNIST: crop to the ink → scale the longer side to a 20 px box → place the centre of "
                "mass at the centre of a 28×28 field.")
 
@@ -77,10 +82,10 @@ def temperature_and_logits(logits: np.ndarray | None) -> float:
         st.caption("Draw a digit to see its 10 logits.")
         return temperature
     # A static table: ten rows need no interactive grid, and the Arrow table goes out as it is.
-    st.table(dp.logits_table(logits, temperature), hide_index=True)
+    st.table(logits_table(logits, temperature), hide_index=True)
     # The request is kept in session state (not the button's return value) so it survives a rerun on the way.
     st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:",
-              on_click=st.session_state.__setitem__, args=(EXPLORER_KEY, dp.explorer_query(logits)))
+              on_click=st.session_state.__setitem__, args=(EXPLORER_KEY, explorer_query(logits)))
     return temperature
 
 
@@ -88,12 +93,12 @@ def contributions(form: np.ndarray, logits: np.ndarray, models_dir: str) -> None
     """Per-pixel w_c ⊙ x for the predicted class and the runner-up of the softmax regression."""
     st.subheader("Which pixels pushed which digit")
     templates, biases = cached_templates(models_dir)
-    digits = dp.top_two(logits)
-    maps = [dp.contribution_map(form, templates, d) for d in digits]
+    digits = top_two(logits)
+    maps = [contribution_map(form, templates, d) for d in digits]
     limit = max(float(np.abs(m).max()) for m in maps)
     for column, digit, contribution in zip(st.columns(2), digits, maps):
-        column.image(dp.contribution_image(contribution, limit), width=225,
-                     caption=dp.contribution_summary(digit, contribution.sum(), biases[digit]))
+        column.image(contribution_image(contribution, limit), width=225,
+                     caption=contribution_summary(digit, contribution.sum(), biases[digit]))
     st.caption(f"w ⊙ x pixel by pixel, one scale for both (±{limit:.2f}): red pixels of your ink pushed that "
                "digit's logit up, blue ones pushed it down.")
 
@@ -122,7 +127,7 @@ def drawing_section(kind: str, models_dir: str) -> None:
         model = load_or_explain(kind, models_dir)
         if model is None:
             prompt.empty()  # no "draw a digit" next to an error saying this model cannot read one
-        logits = None if form is None or model is None else dp.drawing_logits(form, model)
+        logits = None if form is None or model is None else drawing_logits(form, model)
         if logits is not None:
             prediction(logits, st.session_state.get(T_KEY, 1.0))  # the slider below owns this key
     if model is None:
@@ -147,7 +152,7 @@ def templates_section(models_dir: str) -> None:
 def mistakes_gallery(kind: str, models_dir: str) -> None:
     """The MNIST test digits this model gets wrong, sortable by confidence and paged (on request)."""
     st.subheader("Mistakes gallery")
-    if not st.toggle(f"Show the MNIST test digits the {dp.MODEL_NAMES[kind]} gets wrong", key=GALLERY_KEY):
+    if not st.toggle(f"Show the MNIST test digits the {MODEL_NAMES[kind]} gets wrong", key=GALLERY_KEY):
         st.caption("The model reads all 10,000 test digits once (the CNN takes a while), then the server keeps "
                    "the results for everyone.")
         return
@@ -156,15 +161,15 @@ def mistakes_gallery(kind: str, models_dir: str) -> None:
     except MnistFileError as err:
         st.error(f"The mistakes gallery needs the MNIST test set: {err}")
         return
-    st.caption(f"The {dp.MODEL_NAMES[kind]} misreads {len(table):,} of the 10,000 MNIST test digits.")
+    st.caption(f"The {MODEL_NAMES[kind]} misreads {len(table):,} of the 10,000 MNIST test digits.")
     order_col, page_col = st.columns(2)
-    order = order_col.radio("Sort by confidence", list(dp.SORT_ORDERS), key=ORDER_KEY, horizontal=True)
-    pages = dp.page_count(len(table), GALLERY_PAGE_SIZE)
+    order = order_col.radio("Sort by confidence", list(SORT_ORDERS), key=ORDER_KEY, horizontal=True)
+    pages = page_count(len(table), GALLERY_PAGE_SIZE)
     page = page_col.number_input(f"Page (of {pages})", 1, pages, 1, key=f"digits_gallery_page_{kind}")
-    shown = dp.page_of(dp.sort_mistakes(table, order), page, GALLERY_PAGE_SIZE)
+    shown = page_of(sort_mistakes(table, order), page, GALLERY_PAGE_SIZE)
     images, _ = cached_test_set()
-    st.image([dp.enlarge(images[i], 3) for i in shown["index"]], width=84,
-             caption=[dp.mistake_caption(row) for row in shown.itertuples()])
+    st.image([enlarge(images[i], 3) for i in shown["index"]], width=84,
+             caption=[mistake_caption(row) for row in shown.itertuples()])
 
 
 def main() -> None:
@@ -173,7 +178,7 @@ def main() -> None:
     st.title("Digit canvas")
     st.caption("Draw a digit with the mouse or a finger. The model reads it after every stroke.")
     init_state()
-    kind = st.radio("Model", list(dp.MODEL_LABELS), format_func=dp.MODEL_LABELS.get, key=MODEL_KEY, horizontal=True)
+    kind = st.radio("Model", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key=MODEL_KEY, horizontal=True)
     models_dir = str(model_files.MODELS_DIR)
     drawing_section(kind, models_dir)
     if model_is_usable(kind, models_dir):
@@ -181,7 +186,7 @@ def main() -> None:
         if kind == "linear":
             templates_section(models_dir)
         mistakes_gallery(kind, models_dir)
-    st.components.v2.component("digits_canvas_helpers", js=dp.CANVAS_HELPERS_JS)(
+    st.components.v2.component("digits_canvas_helpers", js=CANVAS_HELPERS_JS)(
         key="digits_canvas_helpers", height=0)  # no visible output: it only helps the canvas (last, so no gap shows)
 
 

@@ -6,7 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import require_navigation_frame, seed_state_from_url, show_chart, write_state_to_url
-from playground import softmax as sm
+import playground.softmax as sm
+import playground.parsing as parsing
+import playground.tables as tables
 from playground.markdown import escape_markdown
 from playground.plots.softmax import gradient_bars, probability_bars, temperature_sweep
 from playground.urlstate import ParamSpec, bounded_int
@@ -17,11 +19,11 @@ TARGET_KEY, NAMES_KEY = "softmax_target", "softmax_class_names"
 LAST_GOOD_KEY = "softmax_last_good_logits"
 EDITOR_NAMES_KEY, EDITOR_VERSION_KEY = "_softmax_editor_names", "_softmax_editor_version"
 URL_SPECS = [
-    ParamSpec("logits", sm.DEFAULT_LOGITS_TEXT, sm.parse_logits_text, sm.compact_logits_text),
-    ParamSpec("T", 1.0, sm.parse_temperature, sm.format_number),
-    ParamSpec("shift", 0.0, sm.parse_shift, sm.format_number),
-    ParamSpec("target", 0, bounded_int(0, sm.MAX_LOGITS - 1)),
-    ParamSpec("classes", [], sm.parse_class_names, sm.format_class_names),
+    ParamSpec("logits", parsing.DEFAULT_LOGITS_TEXT, parsing.parse_logits_text, parsing.compact_logits_text),
+    ParamSpec("T", 1.0, parsing.parse_temperature, parsing.format_number),
+    ParamSpec("shift", 0.0, parsing.parse_shift, parsing.format_number),
+    ParamSpec("target", 0, bounded_int(0, parsing.MAX_LOGITS - 1)),
+    ParamSpec("classes", [], parsing.parse_class_names, parsing.format_class_names),
 ]
 WIDGET_KEYS = {"logits": TEXT_KEY, "T": T_KEY, "shift": SHIFT_KEY, "target": TARGET_KEY, "classes": NAMES_KEY}
 
@@ -42,27 +44,27 @@ def _set_logits_text(text: str) -> None:
 def logits_input() -> np.ndarray:
     """Text box for the logits; bad input shows what to fix and the last good logits stay in use."""
     text = st.text_area("Logits z (separate with commas, spaces or new lines)", key=TEXT_KEY, height=90,
-                        persist_state="session", help=f"{sm.MIN_LOGITS} to {sm.MAX_LOGITS} numbers.")
-    st.button("Course example: 1, 2, 3", on_click=_set_logits_text, args=(sm.DEFAULT_LOGITS_TEXT,),
+                        persist_state="session", help=f"{parsing.MIN_LOGITS} to {parsing.MAX_LOGITS} numbers.")
+    st.button("Course example: 1, 2, 3", on_click=_set_logits_text, args=(parsing.DEFAULT_LOGITS_TEXT,),
               width="stretch", icon=":material/school:")
-    st.button("Overflow: 1000, 0, -1000", on_click=_set_logits_text, args=(sm.OVERFLOW_EXAMPLE_TEXT,),
+    st.button("Overflow: 1000, 0, -1000", on_click=_set_logits_text, args=(parsing.OVERFLOW_EXAMPLE_TEXT,),
               width="stretch", icon=":material/bolt:")
     try:
-        logits = sm.parse_logits(text)
+        logits = parsing.parse_logits(text)
         st.session_state[LAST_GOOD_KEY] = logits
     except ValueError as err:
-        logits = st.session_state.get(LAST_GOOD_KEY) or sm.parse_logits(sm.DEFAULT_LOGITS_TEXT)
-        st.error(f"{escape_markdown(err)}  \nThe charts keep the last valid logits: {sm.format_logits(logits)}.",
+        logits = st.session_state.get(LAST_GOOD_KEY) or parsing.parse_logits(parsing.DEFAULT_LOGITS_TEXT)
+        st.error(f"{escape_markdown(err)}  \nThe charts keep the last valid logits: {parsing.format_logits(logits)}.",
                  icon=":material/error:")
     return np.array(logits, dtype=np.float64)
 
 
 def temperature_and_shift() -> tuple[float, float]:
     """Log-scale temperature slider and the constant shift c added to every logit."""
-    temperature = st.select_slider("Temperature T (log scale)", options=sm.TEMPERATURE_OPTIONS, key=T_KEY,
-                                   format_func=sm.format_number,
+    temperature = st.select_slider("Temperature T (log scale)", options=parsing.TEMPERATURE_OPTIONS, key=T_KEY,
+                                   format_func=parsing.format_number,
                                    help="Every logit is divided by T before softmax: p = softmax(z / T).")
-    shift = st.slider("Shift c added to every logit", -sm.SHIFT_LIMIT, sm.SHIFT_LIMIT, step=sm.SHIFT_STEP,
+    shift = st.slider("Shift c added to every logit", -parsing.SHIFT_LIMIT, parsing.SHIFT_LIMIT, step=parsing.SHIFT_STEP,
                       key=SHIFT_KEY)
     return float(temperature), float(shift)
 
@@ -70,7 +72,7 @@ def temperature_and_shift() -> tuple[float, float]:
 def class_names_editor(n: int) -> list[str]:
     """Editable class names; names that arrive from outside (URL, hand-off) start a fresh editor."""
     stored = st.session_state.get(NAMES_KEY) or []
-    names = sm.class_names_for(stored, n)
+    names = parsing.class_names_for(stored, n)
     if stored and len(stored) != n:
         st.caption(f"{len(stored)} class names do not fit {n} logits, so the default names are used.")
     if names != st.session_state.get(EDITOR_NAMES_KEY):
@@ -80,10 +82,10 @@ def class_names_editor(n: int) -> list[str]:
         pd.DataFrame({"class name": names}), key=f"softmax_classes_v{st.session_state[EDITOR_VERSION_KEY]}",
         num_rows="fixed", width="stretch",
         column_config={"class name": st.column_config.TextColumn(
-            max_chars=sm.MAX_CLASS_NAME_CHARS, required=True, validate=r"^[^,]+$",
+            max_chars=parsing.MAX_CLASS_NAME_CHARS, required=True, validate=r"^[^,]+$",
             help="Rename a class (no commas).")},
     )
-    names = sm.class_names_for(list(edited["class name"]), n)
+    names = parsing.class_names_for(list(edited["class name"]), n)
     st.session_state[NAMES_KEY] = st.session_state[EDITOR_NAMES_KEY] = names
     return names
 
@@ -145,7 +147,7 @@ def steps_section(z: np.ndarray, names: list[str]) -> None:
     """Stable softmax taken apart with the real numbers."""
     st.subheader("Step by step: z → z − max → e^(z − max) → sum → p")
     # hide_index given, as in the next table: else st.table rebuilds a pandas frame only to look for an index
-    st.table(sm.as_text(sm.softmax_steps(z, _table_names(names)),
+    st.table(tables.as_text(tables.softmax_steps(z, _table_names(names)),
                         {"z": ".6g", "z − max": ".6g", "e^(z − max)": ".6g", "p = e^(z − max) / sum": ".4f"}),
              hide_index=True)
 
@@ -153,7 +155,7 @@ def steps_section(z: np.ndarray, names: list[str]) -> None:
 def stability_section(z: np.ndarray, names: list[str]) -> None:
     """Naive exp(z)/sum(exp(z)) next to the stable version; large logits break the naive one."""
     st.subheader("Stable vs naive softmax")
-    st.table(sm.as_text(sm.naive_vs_stable(z, _table_names(names)),
+    st.table(tables.as_text(tables.naive_vs_stable(z, _table_names(names)),
                         {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g", "stable softmax": ".4f"},
                         blank_nan=False), hide_index=True)
     failure = sm.naive_failure(z)
@@ -176,7 +178,7 @@ def pytorch_loss(column, ours: float, torch_loss: float | None) -> None:
         with column:
             pytorch_still_loading()
         return
-    column.metric("F.cross_entropy (PyTorch)", sm.format_fixed(torch_loss), border=True)
+    column.metric("F.cross_entropy (PyTorch)", parsing.format_fixed(torch_loss), border=True)
     column.caption(f"Difference: {abs(ours - torch_loss):.1e}. The loss is computed on the logits the charts "
                    "use, (z + c) / T.")
 
@@ -206,7 +208,7 @@ def loss_section(z: np.ndarray, names: list[str]) -> int:
     target = left.selectbox("True class y", list(range(n)), key=TARGET_KEY,
                             format_func=lambda i: f"{i}: {names[i]}")
     ours = sm.cross_entropy(z, target)
-    left.metric("−log p_y (NumPy, via log-softmax)", sm.format_fixed(ours), border=True)
+    left.metric("−log p_y (NumPy, via log-softmax)", parsing.format_fixed(ours), border=True)
     try:
         torch_loss = sm.torch_cross_entropy_if_loaded(z, target)
     except ImportError as err:
@@ -226,7 +228,7 @@ def identity_section(first_logit: float) -> None:
     """With two classes [z, 0], softmax is exactly the sigmoid of z."""
     st.subheader("Two classes: softmax([z, 0])[0] = σ(z)")
     soft, sig = sm.two_class_identity(first_logit)
-    z_text = sm.format_number(first_logit)
+    z_text = parsing.format_number(first_logit)
     st.markdown(f"For your first logit z = {z_text}: softmax([{z_text}, 0])[0] = **{soft:.6f}** and "
                 f"σ({z_text}) = **{sig:.6f}** (difference {abs(soft - sig):.1e}).")
     st.latex(r"\frac{e^{z}}{e^{z} + e^{0}} = \frac{1}{1 + e^{-z}} = \sigma(z)")
@@ -253,5 +255,5 @@ steps_section(used_logits, class_names)
 stability_section(used_logits, class_names)
 true_class = loss_section(used_logits, class_names)
 identity_section(float(logits[0]))
-write_state_to_url(PAGE_ID, URL_SPECS, {"logits": sm.format_logits(logits), "T": temperature, "shift": shift,
+write_state_to_url(PAGE_ID, URL_SPECS, {"logits": parsing.format_logits(logits), "T": temperature, "shift": shift,
                                         "target": true_class, "classes": class_names})

@@ -8,11 +8,11 @@ import streamlit as st
 from pages._ui import require_navigation_frame, run_player, seed_state_from_url, write_state_to_url
 from playground.plots.training import comparison_figure, low_level_figure
 from playground.training import train_low_level
-from playground.training_lab import (EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LR_DEFAULT, LR_MAX, LR_MIN,
-                                     PRESETS, LabConfig, TrainingLab, check_learning_rate, format_lr,
-                                     parse_learning_rate, round_learning_rate)
-from playground.training_run import player_payload
-from playground.training_step import format_short, samples_frame, weights_frame
+from playground.training.lab import EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LabConfig, TrainingLab
+from playground.training.learning_rate import (check_learning_rate, format_lr, LR_DEFAULT, LR_MAX, LR_MIN,
+                                               parse_learning_rate, PRESETS, round_learning_rate)
+from playground.training.run import player_payload
+from playground.training.sgd_step import format_short, samples_frame, weights_frame
 from playground.urlstate import ParamSpec, boolean, bounded_int, format_boolean
 
 PAGE_ID = "training"

@@ -10,8 +10,8 @@ from tests.conftest import REPO_ROOT
 WARM_UP_THEN_COUNT_WHAT_A_FULL_COLLECTION_SCANS = """
 import gc, json, logging
 logging.disable(logging.CRITICAL)  # warm_up is a cached resource; outside a server Streamlit warns about it
-import app
-app.warm_up().join()
+from pages._warm_up import warm_up
+warm_up().join()
 after_warm_up = len(gc.get_objects())  # what a full collection walks, holding the GIL
 gc.unfreeze()  # the same process, with everything the warm-up left alive back under the collector
 print(json.dumps({"after_warm_up": after_warm_up, "everything": len(gc.get_objects())}))

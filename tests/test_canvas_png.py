@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from playground.canvas_png import CANVAS_PX, CanvasImageError, decode_canvas_png, max_png_bytes, png_size
+from playground.digits.canvas_png import CANVAS_PX, CanvasImageError, decode_canvas_png, max_png_bytes, png_size
 
 
 def png(pixels: np.ndarray, **save_args) -> bytes:

@@ -221,8 +221,9 @@ def test_assets_load_from_another_working_directory(tmp_path):
         import sys
         sys.path.insert(0, {str(REPO_ROOT)!r})
         from playground import paths
-        from playground.digits import load_card, load_model
-        from playground.mnist import load_mnist
+        from playground.digits import load_model
+        from playground.digits.weights import load_card
+        from playground.digits.mnist import load_mnist
         from streamlit.testing.v1 import AppTest
         assert paths.REPO_ROOT == __import__("pathlib").Path({str(REPO_ROOT)!r}), paths.REPO_ROOT
         load_model("linear"); load_card("linear")

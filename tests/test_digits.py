@@ -14,15 +14,16 @@ import numpy as np
 import pytest
 import torch
 
-import playground.digits as dg
-import playground.model_files as model_files
-from playground.digits import (
-    DigitCNN, DrawingError, ModelFileError, SoftmaxRegression, load_card, load_model, logits_for_forms,
-    predict_logits, predict_proba, preprocess,
-)
-from playground.drawing import DrawStyle, render_skeleton, skeletonize
-from playground.mnist import load_mnist
+from playground.digits import load_model, predict_proba, preprocess
+from playground.digits.models import DigitCNN, logits_for_forms, predict_logits, SoftmaxRegression
+from playground.digits.preprocessing import DrawingError
+from playground.digits.weights import load_card, ModelFileError
+from playground.digits.redraw import DrawStyle, render_skeleton, skeletonize
+from playground.digits.mnist import load_mnist
 from playground.paths import MODELS_DIR, REPO_ROOT
+from playground.digits.models import MODEL_KINDS, probabilities
+from playground.digits.redraw import redraw
+from playground.digits.weights import KINDS
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +195,7 @@ def card_vouching_for(models_dir: Path, kind: str) -> None:
 
 
 def test_missing_and_corrupt_weights_name_the_file_and_the_fix(tmp_path):
-    with pytest.raises(ModelFileError, match=r"cnn\.pt.*missing.*python -m playground.train_mnist --model cnn"):
+    with pytest.raises(ModelFileError, match=r"cnn\.pt.*missing.*python -m playground.digits.train --model cnn"):
         load_model("cnn", models_dir=tmp_path)
     (tmp_path / "linear.pt").write_bytes(b"not a torch file at all")
     with pytest.raises(ModelFileError, match=r"linear\.json"):  # weights with no card to check them against
@@ -251,7 +252,7 @@ def test_a_drawing_read_alone_gets_the_probabilities_it_gets_in_a_batch(mnist_te
     images, _ = mnist_test
     model = load_model("cnn")
     canvases = [draw(image, height=100 + 10 * i, centre=(140, 140)) for i, image in enumerate(images[:20])]
-    in_a_batch = dg.probabilities(logits_for_forms(np.stack([preprocess(c) for c in canvases]), model))
+    in_a_batch = probabilities(logits_for_forms(np.stack([preprocess(c) for c in canvases]), model))
     alone = np.stack([predict_proba(c, model) for c in canvases])
     np.testing.assert_allclose(alone, in_a_batch, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(np.stack([predict_logits(c, model) for c in canvases]),
@@ -295,7 +296,7 @@ def test_folding_keeps_the_logits_of_a_cnn_with_or_without_a_hidden_layer(hidden
 
 def test_a_finer_trace_redraws_the_same_digit(mnist_test):
     """Tracing the skeleton on the 2× upsampled digit is a second re-drawing of the same shape."""
-    from playground.drawing import drawn_forms, redraw
+    from playground.digits.redraw import drawn_forms, redraw
 
     images, _ = mnist_test
     coarse_skeletons, styles = redraw(images[:8], seed=3)
@@ -309,39 +310,39 @@ def test_a_finer_trace_redraws_the_same_digit(mnist_test):
 
 def test_thinning_in_chunks_gives_the_same_skeletons(mnist_test, monkeypatch):
     """Large batches are thinned in chunks (memory); the chunks must not change a single pixel."""
-    import playground.drawing as drawing
+    import playground.digits.redraw as drawing
 
     images, _ = mnist_test
-    whole, _ = drawing.redraw(images[:40], seed=5, trace_scale=2)
+    whole, _ = redraw(images[:40], seed=5, trace_scale=2)
     monkeypatch.setattr(drawing, "SKELETON_CHUNK_PIXELS", 7 * 56 * 56)  # chunks of 7 digits, the last one short
-    chunked, _ = drawing.redraw(images[:40], seed=5, trace_scale=2)
+    chunked, _ = redraw(images[:40], seed=5, trace_scale=2)
     np.testing.assert_array_equal(chunked, whole)
 
 
 def test_model_kinds_match_the_torch_free_list():
-    """The page checks kinds before torch is imported (model_files.KINDS); the classes must match it."""
-    assert tuple(dg.MODEL_KINDS) == model_files.KINDS
+    """The page checks kinds before torch is imported (KINDS); the classes must match it."""
+    assert tuple(MODEL_KINDS) == KINDS
 
 
 def test_the_digit_page_helpers_do_not_import_torch():
     """The canvas must render while torch is still importing: its page's helpers must not pull torch in."""
-    code = ("import sys; import playground.digits_page, playground.model_files, playground.preprocess; "
-            "sys.exit('torch' in sys.modules)")
+    modules = "mistakes, images, explain, reading, weights, preprocessing, canvas_png"
+    code = f"import sys; from playground.digits import {modules}; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT).returncode == 0
 
 
 def test_the_model_card_command_repeats_every_option_that_changes_the_weights(capsys):
     """A card's command must reproduce its weights: defaults stay implicit, overrides (even hidden 0) are listed."""
-    from playground.train_mnist import main, reproducing_command
+    from playground.digits.train import main, reproducing_command
 
     parser_defaults = dict(threads=1, augment=None, no_redraw=False, limit=None, widths=None, hidden=None,
                            redraw_traces=None)
     plain = argparse.Namespace(model="cnn", seed=0, **parser_defaults)
-    assert reproducing_command(plain, 15) == "python -m playground.train_mnist --model cnn --epochs 15 --seed 0"
+    assert reproducing_command(plain, 15) == "python -m playground.digits.train --model cnn --epochs 15 --seed 0"
     custom = argparse.Namespace(**{**vars(plain), "threads": 2, "hidden": 0, "no_redraw": True,
                                    "redraw_traces": "1,2"})
     command = reproducing_command(custom, 3)
-    assert command == ("python -m playground.train_mnist --model cnn --epochs 3 --seed 0 --threads 2 --no-redraw "
+    assert command == ("python -m playground.digits.train --model cnn --epochs 3 --seed 0 --threads 2 --no-redraw "
                        "--hidden 0 --redraw-traces 1,2")
     with pytest.raises(SystemExit):
         main(["--help"])

@@ -16,13 +16,20 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-import playground.digits as dg
-import playground.model_files as model_files
-from playground import digits_page as dp
-from playground import softmax as sm
+import playground.parsing as parsing
 from playground.paths import MODELS_DIR
 from playground.plots import digits as plots
 from tests.chart_marks import page_chart, read_chart
+from playground.digits import load_model, preprocess
+from playground.digits.explain import (contribution_map, contribution_summary, explorer_query, linear_templates,
+                                       logits_table)
+from playground.digits.images import (BLUE, contribution_image, diverging_rgb, drawing_thumbnail, enlarge,
+                                      LIGHT_GRID_LINE, pixel_grid, RED, WHITE)
+from playground.digits.mistakes import mistake_caption, mistakes, page_count, page_of, sort_mistakes
+from playground.digits.models import logits_for_forms, predict_logits, probabilities
+from playground.digits.reading import drawing_logits, entropy_bits, NOT_SURE_ENTROPY_BITS, read_verdict, verdict_text
+import playground.digits.weights as model_files
+from playground.digits.weights import card_rows, load_card, rebuild_command
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CANVAS_KEY = "digits_canvas_0"
@@ -108,37 +115,37 @@ def test_entropy_matches_torch():
     for _ in range(20):
         p = rng.dirichlet(np.ones(10) * rng.uniform(0.05, 3))
         expected = torch.distributions.Categorical(probs=torch.tensor(p)).entropy().item() / math.log(2)
-        assert dp.entropy_bits(p) == pytest.approx(expected, abs=1e-9)
-    assert dp.entropy_bits(np.eye(10)[3]) == 0.0
-    assert dp.entropy_bits(np.full(10, 0.1)) == pytest.approx(math.log2(10))
+        assert entropy_bits(p) == pytest.approx(expected, abs=1e-9)
+    assert entropy_bits(np.eye(10)[3]) == 0.0
+    assert entropy_bits(np.full(10, 0.1)) == pytest.approx(math.log2(10))
 
 
 def test_drawing_logits_match_the_batch_path_on_one_thread():
-    model = dg.load_model("cnn")
-    form = dg.preprocess(canvas_image(draw_one))
+    model = load_model("cnn")
+    form = preprocess(canvas_image(draw_one))
     torch.set_num_threads(2)
-    logits = dp.drawing_logits(form, model)
+    logits = drawing_logits(form, model)
     # one thread, process-wide and deliberately not restored, so concurrent sessions cannot undo each other
     assert torch.get_num_threads() == 1
-    in_a_batch = dg.logits_for_forms(np.stack([form, np.zeros_like(form)]), model)[0]
+    in_a_batch = logits_for_forms(np.stack([form, np.zeros_like(form)]), model)[0]
     np.testing.assert_allclose(logits, in_a_batch, rtol=1e-5, atol=1e-5)
 
 
 def test_verdict_sure_and_not_sure():
-    sure = dp.read_verdict(np.array([0.01] * 3 + [0.91] + [0.01] * 6))
-    assert (sure.top, sure.sure) == (3, True) and "reads a **3**" in dp.verdict_text(sure)
-    split = dp.read_verdict(np.array([0.0, 0.45, 0.0, 0.0, 0.0, 0.0, 0.0, 0.4, 0.15, 0.0]))
+    sure = read_verdict(np.array([0.01] * 3 + [0.91] + [0.01] * 6))
+    assert (sure.top, sure.sure) == (3, True) and "reads a **3**" in verdict_text(sure)
+    split = read_verdict(np.array([0.0, 0.45, 0.0, 0.0, 0.0, 0.0, 0.0, 0.4, 0.15, 0.0]))
     assert (split.top, split.runner_up, split.sure) == (1, 7, False)
-    assert dp.verdict_text(split).startswith("**Not sure**: 1 (45.0%) or 7 (40.0%)")
+    assert verdict_text(split).startswith("**Not sure**: 1 (45.0%) or 7 (40.0%)")
     flat = np.full(10, 0.3 / 9)
     flat[5] = 0.7  # top p above the threshold but the rest spread thin: entropy ≈ 2.4 bits
-    assert dp.entropy_bits(flat) > dp.NOT_SURE_ENTROPY_BITS and not dp.read_verdict(flat).sure
+    assert entropy_bits(flat) > NOT_SURE_ENTROPY_BITS and not read_verdict(flat).sure
 
 
 def test_logits_table_matches_torch_softmax_at_each_temperature():
     z = np.array([1.5, -2.0, 0.3, 7.1, 2.2, -0.4, 0.0, 6.9, -3.3, 1.0])
     for temperature in (0.5, 1.0, 3.0):
-        table = dp.logits_table(z, temperature).to_pandas()
+        table = logits_table(z, temperature).to_pandas()
         assert list(table["digit"]) == [str(d) for d in range(10)]
         np.testing.assert_allclose(table["p (T = 1)"], F.softmax(torch.tensor(z), 0).numpy(), atol=1e-12)
         if temperature != 1:
@@ -150,70 +157,70 @@ def test_logits_table_matches_torch_softmax_at_each_temperature():
 
 def test_explorer_query_is_read_back_by_the_explorer():
     z = np.array([1.23456, -20.5, 0.001234, 1e-7, 12345.678, -3.0, 0.0, 2.5, -0.75, 9.99])
-    query = dp.explorer_query(z)
-    parsed = sm.parse_logits(query["logits"])
+    query = explorer_query(z)
+    parsed = parsing.parse_logits(query["logits"])
     assert len(parsed) == 10 and np.allclose(parsed, z, rtol=5e-4, atol=1e-12)
-    assert sm.parse_class_names(query["classes"]) == [str(d) for d in range(10)]
+    assert parsing.parse_class_names(query["classes"]) == [str(d) for d in range(10)]
 
 
 def test_contributions_add_up_to_the_linear_models_logits():
-    model = dg.load_model("linear")
-    form = dg.preprocess(canvas_image(draw_zero))
-    templates = dp.linear_templates(model.linear.weight.numpy())
+    model = load_model("linear")
+    form = preprocess(canvas_image(draw_zero))
+    templates = linear_templates(model.linear.weight.numpy())
     torch_logits = model(torch.from_numpy(form).reshape(1, 784)).double().numpy()[0]
     bias = model.linear.bias.double().numpy()
     for digit in range(10):
-        total = dp.contribution_map(form, templates, digit).sum()
+        total = contribution_map(form, templates, digit).sum()
         assert total + bias[digit] == pytest.approx(torch_logits[digit], abs=1e-4)
-    assert "= " + f"{torch_logits[0]:+.2f}" in dp.contribution_summary(0, total=torch_logits[0] - bias[0], bias=bias[0])
+    assert "= " + f"{torch_logits[0]:+.2f}" in contribution_summary(0, total=torch_logits[0] - bias[0], bias=bias[0])
     with pytest.raises(ValueError):
-        dp.linear_templates(np.zeros((10, 783)))
+        linear_templates(np.zeros((10, 783)))
 
 
 def test_mistakes_sorting_and_paging():
     logits = np.array([[5.0, 0, 0], [0, 1.0, 0.9], [0, 0, 3.0], [0.2, 0.1, 0], [0, 4.0, 0]])
     labels = np.array([0, 2, 2, 1, 0])
-    table = dp.mistakes(logits, labels)
+    table = mistakes(logits, labels)
     assert list(table["index"]) == [1, 3, 4]
     expected_p = F.softmax(torch.tensor(logits[[1, 3, 4]]), 1).max(1).values.numpy()
     np.testing.assert_allclose(table["probability"], expected_p, atol=1e-12)
     assert list(table["predicted"]) == [1, 0, 1] and list(table["true"]) == [2, 1, 0]
-    assert list(dp.sort_mistakes(table, "most confident first")["index"]) == [4, 1, 3]
-    assert list(dp.sort_mistakes(table, "least confident first")["index"]) == [3, 1, 4]
-    assert dp.page_count(0, 24) == 1 and dp.page_count(48, 24) == 2 and dp.page_count(49, 24) == 3
+    assert list(sort_mistakes(table, "most confident first")["index"]) == [4, 1, 3]
+    assert list(sort_mistakes(table, "least confident first")["index"]) == [3, 1, 4]
+    assert page_count(0, 24) == 1 and page_count(48, 24) == 2 and page_count(49, 24) == 3
     big = pd.DataFrame({"index": range(50)})
-    assert list(dp.page_of(big, 3, 24)["index"]) == [48, 49]
-    assert list(dp.page_of(big, 99, 24)["index"]) == [48, 49]  # past the end: the last page
-    assert dp.mistake_caption(next(table.itertuples())) == "true 2 → 1 (44.0%)"
+    assert list(page_of(big, 3, 24)["index"]) == [48, 49]
+    assert list(page_of(big, 99, 24)["index"]) == [48, 49]  # past the end: the last page
+    assert mistake_caption(next(table.itertuples())) == "true 2 → 1 (44.0%)"
 
 
 def test_contribution_images_use_one_diverging_scale():
     values = np.array([[-2.0, -1.0, 0.0, 1.0, 4.0]])
-    rgb = dp.diverging_rgb(values, limit=2.0)
+    rgb = diverging_rgb(values, limit=2.0)
     halfway_blue, halfway_red = (140, 174, 210), (212, 136, 145)  # (white + end) / 2, halves to even
-    assert [tuple(int(v) for v in c) for c in rgb[0]] == [dp.BLUE, halfway_blue, dp.WHITE, halfway_red, dp.RED]
-    image = dp.contribution_image(np.zeros((28, 28)), limit=0.0)
-    assert image.shape == (225, 225, 3) and tuple(image[4, 4]) == dp.WHITE
-    assert tuple(image[0, 4]) == dp.LIGHT_GRID_LINE
+    assert [tuple(int(v) for v in c) for c in rgb[0]] == [BLUE, halfway_blue, WHITE, halfway_red, RED]
+    image = contribution_image(np.zeros((28, 28)), limit=0.0)
+    assert image.shape == (225, 225, 3) and tuple(image[4, 4]) == WHITE
+    assert tuple(image[0, 4]) == LIGHT_GRID_LINE
 
 
 def test_pixel_grid_and_enlarge_keep_pixels_visible():
     form = np.zeros((28, 28), dtype=np.float32)
     form[0, 0], form[27, 27] = 1.0, 0.5
-    grid = dp.pixel_grid(form, cell=8)
+    grid = pixel_grid(form, cell=8)
     assert grid.shape == (225, 225, 3) and grid.dtype == np.uint8
     assert tuple(grid[4, 4]) == (255, 255, 255) and tuple(grid[0, 4]) == (71, 85, 105)
     assert tuple(grid[220, 220]) == (128, 128, 128) and tuple(grid[20, 20]) == (0, 0, 0)
-    big = dp.enlarge(np.array([[0, 255], [128, 0]], dtype=np.uint8), 3)
+    big = enlarge(np.array([[0, 255], [128, 0]], dtype=np.uint8), 3)
     assert big.shape == (6, 6) and big[0, 3] == 255 and big[3, 0] == 128
 
 
 def test_card_rows_read_the_shipped_card():
-    rows = dict(dp.card_rows(dg.load_card("linear")))
+    rows = dict(card_rows(load_card("linear")))
     assert rows["Parameters"] == "7,850"
-    assert rows["MNIST test accuracy"] == f"{dg.load_card('linear')['mnist_test_accuracy']:.2%}"
-    assert rows["Command"].startswith("python -m playground.train_mnist --model linear")
-    nested = dict(dp.card_rows({"augmentation": {"affine": "p=0.9", "blur": {"p": 0.15}}, "parameters": 5}))
+    assert rows["MNIST test accuracy"] == f"{load_card('linear')['mnist_test_accuracy']:.2%}"
+    assert rows["Command"].startswith("python -m playground.digits.train --model linear")
+    nested = dict(card_rows({"augmentation": {"affine": "p=0.9", "blur": {"p": 0.15}}, "parameters": 5}))
     assert nested["Augmentation"] == "affine: p=0.9; blur: p: 0.15" and nested["MNIST test accuracy"] == "—"
 
 
@@ -246,19 +253,19 @@ def test_injected_one_is_predicted(model):
     at = digits_page({"model": model}, drawing=canvas_png(draw_one))
     assert_clean(at)
     assert prediction(at) == "1"
-    expected = dg.probabilities(dg.predict_logits(canvas_image(draw_one), dg.load_model(model)))
+    expected = probabilities(predict_logits(canvas_image(draw_one), load_model(model)))
     assert prediction_delta(at) == f"{expected[1]:.1%}"
     bars = page_chart(at, "digits_bars")
     np.testing.assert_allclose(bars.series()["p"][1], expected, atol=1e-9)
     assert bars.bars[1]["fill"] == plots.TOP_COLOR and bars.texts["sp-value"][1] == f"{expected[1]:.0%}"
-    np.testing.assert_allclose(logits_frame(at)["logit"], dg.predict_logits(canvas_image(draw_one),
-                                                                             dg.load_model(model)), atol=1e-9)
+    np.testing.assert_allclose(logits_frame(at)["logit"], predict_logits(canvas_image(draw_one),
+                                                                             load_model(model)), atol=1e-9)
 
 
 def test_temperature_reshapes_the_probabilities_shown():
     at = digits_page({"model": "linear", "T": "4"}, drawing=canvas_png(draw_zero))
     assert_clean(at)
-    logits = dg.predict_logits(canvas_image(draw_zero), dg.load_model("linear"))
+    logits = predict_logits(canvas_image(draw_zero), load_model("linear"))
     warm = F.softmax(torch.tensor(logits) / 4.0, 0).numpy()
     np.testing.assert_allclose(page_chart(at, "digits_bars").series()["p"][1], warm, atol=1e-9)
     np.testing.assert_allclose(logits_frame(at)["p (T = 4)"], warm, atol=1e-9)
@@ -332,7 +339,7 @@ def test_missing_weights_show_the_rebuild_command(tmp_path, monkeypatch):
         at = digits_page({"model": model}, drawing=canvas_png(draw_one))
         assert_clean(at)
         assert len(at.error) == 1 and word in at.error[0].value
-        assert dg.rebuild_command(model) in at.error[0].value and at.code[0].value == dg.rebuild_command(model)
+        assert rebuild_command(model) in at.error[0].value and at.code[0].value == rebuild_command(model)
         assert prediction(at) is None
     at.switch_page("pages/softmax.py").run()  # the other pages still work
     assert_clean(at)
@@ -348,7 +355,7 @@ def test_explorer_button_hands_over_the_ten_logits():
     assert len(sent) == 10 and np.allclose(sent, logits, rtol=5e-4)
     assert at.query_params["classes"] == ",".join(str(d) for d in range(10))
     box = next(t for t in at.text_area if t.label.startswith("Logits"))
-    assert np.allclose(sm.parse_logits(box.value), sent)
+    assert np.allclose(parsing.parse_logits(box.value), sent)
 
 
 def test_bad_url_values_warn_and_fall_back():
@@ -365,7 +372,7 @@ def test_mistakes_gallery_pages_and_sorts():
     at.toggle(key="digits_gallery_on").set_value(True).run()
     assert_clean(at)
     images, labels = dg_test_set()
-    logits = dg.logits_for_forms(images.astype(np.float32) / 255.0, dg.load_model("linear"))
+    logits = logits_for_forms(images.astype(np.float32) / 255.0, load_model("linear"))
     wrong = int((logits.argmax(1) != labels).sum())
     assert f"misreads {wrong:,} of the 10,000" in markdown_text(at)
     captions = at.get("image")[-1].captions
@@ -373,13 +380,13 @@ def test_mistakes_gallery_pages_and_sorts():
     at.radio(key="digits_gallery_order").set_value("least confident first").run()
     at.number_input(key="digits_gallery_page_linear").set_value(2).run()
     assert_clean(at)
-    table = dp.sort_mistakes(dp.mistakes(logits, labels), "least confident first")
-    expected = [dp.mistake_caption(row) for row in table.iloc[24:48].itertuples()]
+    table = sort_mistakes(mistakes(logits, labels), "least confident first")
+    expected = [mistake_caption(row) for row in table.iloc[24:48].itertuples()]
     assert at.get("image")[-1].captions == expected
 
 
 def dg_test_set():
-    from playground.mnist import load_mnist
+    from playground.digits.mnist import load_mnist
     return load_mnist("test")
 
 
@@ -387,12 +394,12 @@ def test_drawing_thumbnail_is_a_small_grayscale_copy_of_the_ink():
     canvas = np.zeros((280, 280, 4), np.uint8)
     canvas[..., 3] = 255
     canvas[40:240, 130:150, :3] = 255  # a white "1" on black
-    thumb = dp.drawing_thumbnail(canvas)
+    thumb = drawing_thumbnail(canvas)
     assert thumb.shape == (140, 140) and thumb.dtype == np.uint8
     assert thumb[20:120, 65:75].min() == 255 and thumb[:, :60].max() == 0
     transparent = np.zeros_like(canvas)
     transparent[..., 3] = canvas[..., 0]  # the same ink in alpha on a transparent background
-    np.testing.assert_array_equal(dp.drawing_thumbnail(transparent), thumb)
+    np.testing.assert_array_equal(drawing_thumbnail(transparent), thumb)
 
 
 def test_the_shared_mnist_test_set_is_read_only():

@@ -1,7 +1,7 @@
 """Fault tests: broken assets, absurd settings and bad canvas data give a clear message, never a traceback.
 
-Each fault is injected without touching the real assets (the page reads ``playground.model_files.MODELS_DIR``
-and ``playground.mnist.MNIST_DIR`` at run time, so tests point them at a temporary folder), and after
+Each fault is injected without touching the real assets (the page reads ``playground.digits.weights.MODELS_DIR``
+and ``playground.digits.mnist.MNIST_DIR`` at run time, so tests point them at a temporary folder), and after
 each fault the other pages of the same session must still work.
 """
 from __future__ import annotations
@@ -25,14 +25,17 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-import playground.digits as dg
-import playground.model_files as model_files
-import playground.mnist as mnist
-from playground.model_files import ModelFileError
+import playground.digits.mnist as mnist
+import playground.digits.weights as model_files
+from playground.digits.weights import ModelFileError
 from playground.paths import MODELS_DIR
 from playground.plots.training import loss_curve_figure
-from playground.training_lab import LabConfig, TrainingLab
+from playground.training.lab import LabConfig, TrainingLab
 from tests.component_values import send_to_player
+from playground.digits import load_model
+from playground.digits.mnist import load_mnist
+from playground.digits.models import DigitCNN, MODEL_KINDS, SoftmaxRegression
+from playground.digits.weights import load_card, rebuild_command
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 GALLERY_TOGGLE = "digits_gallery_on"
@@ -76,13 +79,13 @@ def _vouched(folder: Path, kind: str, weights: bytes) -> None:
 
 def _garbage(folder: Path) -> None:
     """Weights files that are not torch files."""
-    for kind in dg.MODEL_KINDS:
+    for kind in MODEL_KINDS:
         _vouched(folder, kind, b"\x80\x04 this is not a state dict" * 10)
 
 
 def _mismatched(folder: Path) -> None:
     """Valid torch files holding the other model's weights."""
-    for kind, other in (("linear", dg.DigitCNN), ("cnn", dg.SoftmaxRegression)):
+    for kind, other in (("linear", DigitCNN), ("cnn", SoftmaxRegression)):
         buffer = io.BytesIO()
         torch.save(other().state_dict(), buffer)
         _vouched(folder, kind, buffer.getvalue())
@@ -91,7 +94,7 @@ def _mismatched(folder: Path) -> None:
 def _truncated(folder: Path) -> None:
     """The real linear weights cut in half, as after an interrupted copy."""
     data = (MODELS_DIR / "linear.pt").read_bytes()
-    for kind in dg.MODEL_KINDS:
+    for kind in MODEL_KINDS:
         _vouched(folder, kind, data[: len(data) // 2])
 
 
@@ -113,7 +116,7 @@ def test_broken_weights_show_an_error_with_the_rebuild_command(tmp_path, monkeyp
     assert not at.exception, [e.value for e in at.exception]
     message = errors(at)
     assert str(tmp_path / f"{kind}.pt") in message and words in message
-    assert dg.rebuild_command(kind) in message
+    assert rebuild_command(kind) in message
     if kind == "cnn":  # the default model: the page a class lands on
         assert_other_pages_work(at)
 
@@ -189,13 +192,13 @@ def write_malformed_card(card: Path, name: str) -> None:
 def test_a_flipped_bit_in_the_weights_fails_the_card_sha256(tmp_path, kind):
     """One flipped bit that torch itself reads without complaint: the card's sha256 catches it."""
     weights, _ = copy_model_files(tmp_path, kind)
-    dg.load_model(kind, tmp_path)  # the intact copy loads
+    load_model(kind, tmp_path)  # the intact copy loads
     flip_one_weight_bit(weights)
     torch.load(weights, weights_only=True)  # control: the damage is silent to torch
     with pytest.raises(ModelFileError) as caught:
-        dg.load_model(kind, tmp_path)
+        load_model(kind, tmp_path)
     message = str(caught.value)
-    assert str(weights) in message and "sha256" in message and dg.rebuild_command(kind) in message
+    assert str(weights) in message and "sha256" in message and rebuild_command(kind) in message
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
@@ -205,20 +208,20 @@ def test_non_finite_weights_with_a_matching_card_are_refused(tmp_path, kind, val
     weights, card = copy_model_files(tmp_path, kind)
     write_non_finite_weights(weights, card, value)
     with pytest.raises(ModelFileError) as caught:
-        dg.load_model(kind, tmp_path)
+        load_model(kind, tmp_path)
     message = str(caught.value)
-    assert str(weights) in message and "non-finite" in message and dg.rebuild_command(kind) in message
+    assert str(weights) in message and "non-finite" in message and rebuild_command(kind) in message
 
 
 @pytest.mark.parametrize("name", list(MALFORMED_CARDS))
 def test_a_card_of_the_wrong_shape_raises_model_file_error(tmp_path, name):
     """Valid JSON that is not a usable card: ModelFileError naming the card and the rebuild command."""
     _, card = copy_model_files(tmp_path, "linear")
-    model_files.load_card("linear", tmp_path)  # the intact copy is a valid card
+    load_card("linear", tmp_path)  # the intact copy is a valid card
     write_malformed_card(card, name)
     with pytest.raises(ModelFileError) as caught:
-        model_files.load_card("linear", tmp_path)
-    assert str(card) in str(caught.value) and dg.rebuild_command("linear") in str(caught.value)
+        load_card("linear", tmp_path)
+    assert str(card) in str(caught.value) and rebuild_command("linear") in str(caught.value)
 
 
 DAMAGED_FILES = {
@@ -240,7 +243,7 @@ def test_damaged_model_files_show_an_error_on_the_digit_page(tmp_path, monkeypat
     at = run_page("pages/digits.py", {"model": kind})
     assert not at.exception, [e.value for e in at.exception]
     damaged = card if damage.startswith("card") else weights
-    assert str(damaged) in errors(at) and dg.rebuild_command(kind) in errors(at)
+    assert str(damaged) in errors(at) and rebuild_command(kind) in errors(at)
     assert_other_pages_work(at)
 
 
@@ -340,7 +343,7 @@ def fake_canvas(canvas_module, monkeypatch):
 
 def mnist_digit_canvas() -> tuple[np.ndarray, int]:
     """The first MNIST test digit, white on black, enlarged to a 280×280 RGBA canvas image."""
-    images, labels = mnist.load_mnist("test")
+    images, labels = load_mnist("test")
     ink = np.kron(images[0], np.ones((10, 10), dtype=np.uint8))
     return np.dstack([ink, ink, ink, np.full_like(ink, 255)]), int(labels[0])
 

@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from streamlit.testing.v1 import AppTest
 
 from playground.markdown import WORD_JOINER, code_span, escape_markdown
-from playground.softmax import MAX_CLASS_NAME_CHARS
+from playground.parsing import MAX_CLASS_NAME_CHARS
 from playground.urlstate import ParamSpec, finite_float, parse_params
 from tests.app_pages import PAGE_FILES, open_page
 

@@ -8,7 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from playground.mnist import CANONICAL_MD5, FILES, IMAGE_MAGIC, LABEL_MAGIC, MnistFileError, load_mnist, parse_idx
+from playground.digits.mnist import (CANONICAL_MD5, FILES, IMAGE_MAGIC, LABEL_MAGIC, load_mnist, MnistFileError,
+                                     parse_idx)
 from playground.paths import MNIST_DIR
 
 

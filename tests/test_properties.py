@@ -20,12 +20,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
 
-from playground import digits as dg
-from playground import softmax as sm
-from playground.preprocess import MNIST_SIZE, DrawingError, preprocess
+import playground.softmax as sm
+import playground.parsing as parsing
+from playground.digits.preprocessing import DrawingError, MNIST_SIZE, preprocess
 from playground.urlstate import (MAX_PARAM_CHARS, ParamSpec, boolean, bounded_int, finite_float, one_of,
                                  parse_params)
 from tests.app_pages import open_page
+from playground.digits import load_model, predict_proba
+from playground.digits.models import probabilities
 
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -54,33 +56,33 @@ HOSTILE_TEXT = st.one_of(
 def test_parse_logits_gives_usable_logits_or_a_value_error(text):
     """Whatever is typed: 2 to 20 finite logits within the explorer's range, or a ValueError saying why."""
     try:
-        values = sm.parse_logits(text)
+        values = parsing.parse_logits(text)
     except ValueError as err:
         assert str(err).strip()
         return
-    assert sm.MIN_LOGITS <= len(values) <= sm.MAX_LOGITS
-    assert all(isinstance(v, float) and math.isfinite(v) and abs(v) <= sm.MAX_ABS_LOGIT for v in values)
+    assert parsing.MIN_LOGITS <= len(values) <= parsing.MAX_LOGITS
+    assert all(isinstance(v, float) and math.isfinite(v) and abs(v) <= parsing.MAX_ABS_LOGIT for v in values)
 
 
 @PROPERTY
-@given(st.lists(ANY_FLOAT, max_size=sm.MAX_LOGITS + 5), st.sampled_from([",", ", ", " ", "\n", "\t", ",,", " ,\n"]))
+@given(st.lists(ANY_FLOAT, max_size=parsing.MAX_LOGITS + 5), st.sampled_from([",", ", ", " ", "\n", "\t", ",,", " ,\n"]))
 def test_parse_logits_accepts_exactly_the_valid_lists(values, separator):
     """A list of floats written out parses back exactly when it is valid, and is refused otherwise."""
     text = separator.join(repr(v) for v in values)
-    valid = (sm.MIN_LOGITS <= len(values) <= sm.MAX_LOGITS
-             and all(math.isfinite(v) and abs(v) <= sm.MAX_ABS_LOGIT for v in values))
+    valid = (parsing.MIN_LOGITS <= len(values) <= parsing.MAX_LOGITS
+             and all(math.isfinite(v) and abs(v) <= parsing.MAX_ABS_LOGIT for v in values))
     if valid:
-        assert sm.parse_logits(text) == values
+        assert parsing.parse_logits(text) == values
     else:
         with pytest.raises(ValueError):
-            sm.parse_logits(text)
+            parsing.parse_logits(text)
 
 
 # --- softmax ---------------------------------------------------------------------------------
 
 LOGIT_SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=8)
 BIG_FINITE = st.floats(-1e300, 1e300, allow_nan=False, allow_subnormal=True)
-TEMPERATURES = st.sampled_from(sm.TEMPERATURE_OPTIONS)
+TEMPERATURES = st.sampled_from(parsing.TEMPERATURE_OPTIONS)
 
 
 def assert_is_distribution(p: np.ndarray, shape: tuple[int, ...]) -> None:
@@ -164,7 +166,7 @@ def test_softmax_of_non_numbers_raises_a_clear_error(values):
        TEMPERATURES)
 def test_digit_probabilities_are_a_distribution_matching_torch(logits, temperature):
     """The digit page's softmax (model logits at any slider T) is F.softmax and sums to 1."""
-    p = dg.probabilities(logits, temperature)
+    p = probabilities(logits, temperature)
     assert_is_distribution(p, logits.shape)
     expected = F.softmax(torch.from_numpy(logits) / temperature, dim=-1).numpy()
     np.testing.assert_allclose(p, expected, rtol=1e-12, atol=1e-300)
@@ -231,7 +233,7 @@ def random_drawing(seed: int) -> np.ndarray:
 @pytest.fixture(scope="module")
 def linear_model():
     """The shipped softmax regression (small, always present)."""
-    return dg.load_model("linear")
+    return load_model("linear")
 
 
 @FEW
@@ -245,7 +247,7 @@ def test_random_drawings_give_a_form_and_probabilities_that_sum_to_1(linear_mode
         return
     assert_is_mnist_form_or_none(form)
     if form is not None:
-        assert_is_distribution(dg.predict_proba(image, linear_model), (10,))
+        assert_is_distribution(predict_proba(image, linear_model), (10,))
 
 
 # --- URL parameters: the shared parsers and every page's ParamSpecs --------------------------

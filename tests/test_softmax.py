@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 import numpy as np
@@ -14,7 +13,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as hs
 from hypothesis.extra import numpy as hnp
 
-from playground import softmax as sm
+import playground.softmax as sm
+import playground.parsing as parsing
+import playground.tables as tables
 from playground.plots.softmax import (
     SIGMOID_COLOR, SOFTMAX_COLOR, TARGET_COLOR, gradient_bars, probability_bars, temperature_sweep,
 )
@@ -23,7 +24,7 @@ from tests.chart_marks import read_chart
 
 TOL = 1e-12
 logit_vectors = hnp.arrays(
-    np.float64, hs.integers(sm.MIN_LOGITS, sm.MAX_LOGITS),
+    np.float64, hs.integers(parsing.MIN_LOGITS, parsing.MAX_LOGITS),
     elements=hs.floats(-1000, 1000, allow_nan=False, allow_infinity=False),
 )
 temperatures = hs.floats(0.05, 20.0)
@@ -207,10 +208,10 @@ def test_effective_logits_shift_then_divide():
     ("1\n2\n3", [1.0, 2.0, 3.0]),
     (" -1.5,\t+2e2 ,, .5\n", [-1.5, 200.0, 0.5]),
     ("1000, 0, -1000", [1000.0, 0.0, -1000.0]),
-    (", ".join(["1"] * sm.MAX_LOGITS), [1.0] * sm.MAX_LOGITS),
+    (", ".join(["1"] * parsing.MAX_LOGITS), [1.0] * parsing.MAX_LOGITS),
 ])
 def test_parse_logits_accepts_commas_spaces_and_newlines(text, expected):
-    assert sm.parse_logits(text) == expected
+    assert parsing.parse_logits(text) == expected
 
 
 @pytest.mark.parametrize("text, message", [
@@ -227,34 +228,34 @@ def test_parse_logits_accepts_commas_spaces_and_newlines(text, expected):
     ("1, 1e400", "'1e400' is too large"),
     ("1, -2e6", "'-2e6' is too large"),
     ("5", "at least 2"),
-    (", ".join(["1"] * (sm.MAX_LOGITS + 1)), f"at most {sm.MAX_LOGITS}"),
+    (", ".join(["1"] * (parsing.MAX_LOGITS + 1)), f"at most {parsing.MAX_LOGITS}"),
 ])
 def test_parse_logits_errors_name_the_problem(text, message):
     with pytest.raises(ValueError) as err:
-        sm.parse_logits(text)
+        parsing.parse_logits(text)
     assert message in str(err.value)
 
 
 @examples
-@given(hs.lists(hs.floats(-sm.MAX_ABS_LOGIT, sm.MAX_ABS_LOGIT), min_size=2, max_size=sm.MAX_LOGITS))
+@given(hs.lists(hs.floats(-parsing.MAX_ABS_LOGIT, parsing.MAX_ABS_LOGIT), min_size=2, max_size=parsing.MAX_LOGITS))
 def test_formatted_logits_read_back_exactly(values):
-    assert sm.parse_logits(sm.format_logits(values)) == values
-    assert sm.parse_logits(sm.compact_logits_text(sm.format_logits(values))) == values
+    assert parsing.parse_logits(parsing.format_logits(values)) == values
+    assert parsing.parse_logits(parsing.compact_logits_text(parsing.format_logits(values))) == values
 
 
 def test_logits_format_for_the_box_and_the_url():
-    assert sm.format_logits([1.0, -0.5, 1e-7]) == "1, -0.5, 1e-07"
-    assert sm.parse_logits_text("1,2,  3") == "1, 2, 3"
-    assert sm.compact_logits_text("1, 2, 3") == "1,2,3"
+    assert parsing.format_logits([1.0, -0.5, 1e-7]) == "1, -0.5, 1e-07"
+    assert parsing.parse_logits_text("1,2,  3") == "1, 2, 3"
+    assert parsing.compact_logits_text("1, 2, 3") == "1,2,3"
 
 
 @pytest.mark.parametrize("value, expected", [(0.33, 0.3), (1.0, 1.0), (0.051, 0.05), (17.0, 15.0), (19.0, 20.0)])
 def test_nearest_temperature_snaps_on_a_log_scale(value, expected):
-    assert sm.nearest_temperature(value) == expected
+    assert parsing.nearest_temperature(value) == expected
 
 
 def test_temperature_options_are_increasing_and_cover_the_range():
-    options = sm.TEMPERATURE_OPTIONS
+    options = parsing.TEMPERATURE_OPTIONS
     assert list(options) == sorted(options) and options[0] == 0.05 and options[-1] == 20.0 and 1.0 in options
     ratios = np.diff(np.log(options))
     assert ratios.max() < math.log(1.4)
@@ -263,45 +264,45 @@ def test_temperature_options_are_increasing_and_cover_the_range():
 @pytest.mark.parametrize("text", ["0", "-1", "25", "nan", "inf", "abc", ""])
 def test_parse_temperature_rejects_out_of_range(text):
     with pytest.raises(ValueError):
-        sm.parse_temperature(text)
+        parsing.parse_temperature(text)
 
 
 @pytest.mark.parametrize("text, expected", [("0", 0.0), ("2.5", 2.5), ("0.3", 0.5), ("-10", -10.0)])
 def test_parse_shift_snaps_to_the_slider_step(text, expected):
-    assert sm.parse_shift(text) == expected
+    assert parsing.parse_shift(text) == expected
 
 
 @pytest.mark.parametrize("text", ["11", "-10.5", "nan", "inf", "x"])
 def test_parse_shift_rejects_bad_values(text):
     with pytest.raises(ValueError):
-        sm.parse_shift(text)
+        parsing.parse_shift(text)
 
 
 def test_class_names_parse_and_format():
-    assert sm.parse_class_names("cat, dog ,bird") == ["cat", "dog", "bird"]
-    assert sm.parse_class_names("") == []
-    assert sm.format_class_names(["cat", "dog"]) == "cat,dog"
-    assert sm.format_class_names(sm.default_class_names(3)) == ""
-    for bad in ["a,,b", "x" * (sm.MAX_CLASS_NAME_CHARS + 1), ",".join("a" * (sm.MAX_LOGITS + 1))]:
+    assert parsing.parse_class_names("cat, dog ,bird") == ["cat", "dog", "bird"]
+    assert parsing.parse_class_names("") == []
+    assert parsing.format_class_names(["cat", "dog"]) == "cat,dog"
+    assert parsing.format_class_names(parsing.default_class_names(3)) == ""
+    for bad in ["a,,b", "x" * (parsing.MAX_CLASS_NAME_CHARS + 1), ",".join("a" * (parsing.MAX_LOGITS + 1))]:
         with pytest.raises(ValueError):
-            sm.parse_class_names(bad)
+            parsing.parse_class_names(bad)
 
 
 def test_class_names_fall_back_to_defaults_when_the_count_differs():
-    assert sm.class_names_for(["a", "b"], 3) == ["class 0", "class 1", "class 2"]
-    assert sm.class_names_for(None, 2) == ["class 0", "class 1"]
-    assert sm.class_names_for([str(d) for d in range(10)], 10) == [str(d) for d in range(10)]
+    assert parsing.class_names_for(["a", "b"], 3) == ["class 0", "class 1", "class 2"]
+    assert parsing.class_names_for(None, 2) == ["class 0", "class 1"]
+    assert parsing.class_names_for([str(d) for d in range(10)], 10) == [str(d) for d in range(10)]
 
 
 def test_class_names_are_cleaned_and_made_distinct():
-    assert sm.class_names_for(["a,b", "  ", "a b", None], 4) == ["a b", "class 1", "a b (2)", "class 3"]
+    assert parsing.class_names_for(["a,b", "  ", "a b", None], 4) == ["a b", "class 1", "a b (2)", "class 3"]
 
 
 # --- tables ----------------------------------------------------------------------------------
 
 def test_softmax_steps_shows_each_stage_and_the_sums():
     z = [1.0, 2.0, 3.0]
-    table = sm.softmax_steps(z, ["a", "b", "sum"])
+    table = tables.softmax_steps(z, ["a", "b", "sum"])
     assert list(table["class"]) == ["a", "b", "sum", "sum"]
     np.testing.assert_allclose(table["z − max"][:3], [-2.0, -1.0, 0.0])
     np.testing.assert_allclose(table["e^(z − max)"][:3], np.exp([-2.0, -1.0, 0.0]))
@@ -311,19 +312,19 @@ def test_softmax_steps_shows_each_stage_and_the_sums():
 
 
 def test_naive_vs_stable_table_shows_the_overflow():
-    table = sm.naive_vs_stable([1000, 0, -1000], ["a", "b", "c"])
+    table = tables.naive_vs_stable([1000, 0, -1000], ["a", "b", "c"])
     assert np.isinf(table["e^z"][0]) and np.isnan(table["naive e^z / Σ e^z"][0])
     np.testing.assert_array_equal(table["stable softmax"], [1.0, 0.0, 0.0])
 
 
 def test_as_text_formats_columns_and_blanks_missing_values():
-    steps = sm.softmax_steps([1.0, 2.0, 3.0], ["a", "b", "c"])
-    shown = sm.as_text(steps, {"z": ".6g", "p = e^(z − max) / sum": ".4f"})
+    steps = tables.softmax_steps([1.0, 2.0, 3.0], ["a", "b", "c"])
+    shown = tables.as_text(steps, {"z": ".6g", "p = e^(z − max) / sum": ".4f"})
     assert shown.column("p = e^(z − max) / sum").to_pylist() == ["0.0900", "0.2447", "0.6652", "1.0000"]
     assert shown.column("z").to_pylist() == ["1", "2", "3", ""]
     assert shown.column_names == list(steps)
     assert shown.column("e^(z − max)").type == pa.float64()  # columns not listed are left alone
-    naive = sm.as_text(sm.naive_vs_stable([1000.0, 0.0], ["a", "b"]), {"naive e^z / Σ e^z": ".4f"}, blank_nan=False)
+    naive = tables.as_text(tables.naive_vs_stable([1000.0, 0.0], ["a", "b"]), {"naive e^z / Σ e^z": ".4f"}, blank_nan=False)
     assert naive.column("naive e^z / Σ e^z").to_pylist() == ["nan", "0.0000"]
 
 
@@ -396,7 +397,7 @@ def test_bar_chart_refuses_values_it_cannot_draw(values):
 
 
 def test_torch_if_loaded_gives_torch_once_the_background_import_finishes():
-    from playground.lazy_torch import torch_if_loaded
+    from playground.torch_runtime import torch_if_loaded
 
     deadline = time.monotonic() + 120
     while (module := torch_if_loaded(wait=0.5)) is None:
@@ -405,15 +406,24 @@ def test_torch_if_loaded_gives_torch_once_the_background_import_finishes():
     assert sm.torch_cross_entropy_if_loaded([1.0, 2.0, 3.0], 0) == pytest.approx(sm.cross_entropy([1.0, 2.0, 3.0], 0))
 
 
-def test_a_failed_torch_import_is_reported_not_waited_for(monkeypatch):
-    from playground import lazy_torch
+def test_a_failed_background_import_is_reported_not_waited_for():
+    from playground.torch_runtime import BackgroundImport
 
-    finished = threading.Event()
-    finished.set()
-    monkeypatch.setattr(lazy_torch, "_loaded", finished)
-    monkeypatch.setitem(lazy_torch._state, "error", OSError("libtorch_cpu.so: cannot open shared object file"))
-    with pytest.raises(ImportError, match="PyTorch could not be imported: libtorch_cpu.so"):
-        lazy_torch.torch_if_loaded()
+    missing = BackgroundImport("playground_no_such_module")
+    with pytest.raises(ImportError, match="playground_no_such_module could not be imported: No module named"):
+        missing.module_if_loaded(wait=None)
+    with pytest.raises(ImportError):  # asked again: the same answer at once, no new import
+        missing.module_if_loaded(wait=0)
+
+
+def test_a_slow_background_import_gives_none_until_it_is_done(tmp_path, monkeypatch):
+    from playground.torch_runtime import BackgroundImport
+
+    (tmp_path / "slow_module_for_test.py").write_text("import time\ntime.sleep(0.5)\nVALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    slow = BackgroundImport("slow_module_for_test")
+    assert slow.module_if_loaded(wait=0) is None  # started, not finished: the page shows the rest meanwhile
+    assert slow.module_if_loaded(wait=None).VALUE == 42
 
 
 def test_softmax_rounds_like_torch_with_large_logits_and_a_temperature():
@@ -430,4 +440,4 @@ def test_softmax_rounds_like_torch_with_large_logits_and_a_temperature():
                                              (-0.25, "-0.250000"), (12.7, "12.700000")])
 def test_fixed_numbers_never_read_as_negative_zero(value, text):
     """A tiny negative loss (float rounding of log-softmax) reads 0.000000, as PyTorch prints it."""
-    assert sm.format_fixed(value) == text
+    assert parsing.format_fixed(value) == text

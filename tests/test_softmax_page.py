@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
-from playground import softmax as sm
+import playground.softmax as sm
+import playground.parsing as parsing
 from tests.chart_marks import page_chart
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -125,7 +126,7 @@ def test_overflow_button_shows_naive_failure_and_stable_result():
     at = explorer()
     next(b for b in at.button if "Overflow" in b.label).click().run()
     assert_clean(at)
-    assert at.text_area(key="softmax_logits_text").value == sm.OVERFLOW_EXAMPLE_TEXT
+    assert at.text_area(key="softmax_logits_text").value == parsing.OVERFLOW_EXAMPLE_TEXT
     assert any("overflowed" in info.value for info in at.info)
     naive_vs_stable = at.table[1].value
     assert list(naive_vs_stable["e^z"]) == ["inf", "1", "0"]
@@ -286,7 +287,7 @@ def test_digit_canvas_handoff_overrides_what_the_user_had():
     names, soft, _ = bars(at)
     assert names == [str(d) for d in range(10)]
     np.testing.assert_allclose(soft, torch_softmax(logits), atol=1e-12)
-    assert at.text_area(key="softmax_logits_text").value == sm.format_logits(logits)
+    assert at.text_area(key="softmax_logits_text").value == parsing.format_logits(logits)
     assert metric(at, "argmax") == str(int(np.argmax(logits)))
 
 

@@ -13,14 +13,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from playground.plots.training import comparison_figure, display_series, loss_curve_figure, probabilities_figure
-from playground.threads import single_threaded
-from playground.training import (SoftmaxClassifier, Trainer, course_data, evaluate, initial_state, model_from_seed,
-                                 train, train_low_level)
-from playground.training_data import low_level_data, standardize
-from playground.training_lab import MAX_RUNS, LabConfig, TrainingLab, bounded_position, check_learning_rate, format_lr
-from playground.training_run import RunKey, player_payload, record_run
-from playground.training_step import format_short, samples_frame, sgd_step_breakdown, weights_frame
-from playground.training_verdict import judge
+from playground.torch_runtime import use_one_thread
+from playground.training import course_data, evaluate, model_from_seed, SoftmaxClassifier, train, train_low_level
+from playground.training.model import initial_state
+from playground.training.trainer import Trainer
+from playground.training.data import low_level_data, standardize
+from playground.training.lab import bounded_position, LabConfig, MAX_RUNS, TrainingLab
+from playground.training.learning_rate import check_learning_rate, format_lr
+from playground.training.run import player_payload, record_run, RunKey
+from playground.training.sgd_step import format_short, samples_frame, sgd_step_breakdown, weights_frame
+from playground.training.verdict import judge
 
 TOL = 1e-6
 
@@ -28,8 +30,8 @@ TOL = 1e-6
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     """The reference loops run on tiny tensors too: keep them off the (busy, shared) OpenMP pool."""
-    with single_threaded():
-        yield
+    use_one_thread()
+    yield
 
 
 def plain_torch_losses(lr: float, epochs: int, seed: int = 1, weight_decay: float = 0.0,
@@ -228,10 +230,10 @@ def test_step_in_chunks_equals_train_and_fires_callbacks():
 
 
 def test_chunk_boundaries_do_not_change_the_records(monkeypatch):
-    import playground.training as training
+    import playground.training.trainer as trainer_module
 
     expected = train(seeded_classifier(1), 0.1, 20)
-    monkeypatch.setattr(training, "_CHUNK_EPOCHS", 3)
+    monkeypatch.setattr(trainer_module, "_CHUNK_EPOCHS", 3)
     seen: list[int] = []
     got = train(seeded_classifier(1), 0.1, 20, callbacks={"on_epoch_end": lambda t, r: seen.append(t.epoch)})
     assert seen == list(range(1, 21))  # fired after each record joined the history, in order

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.threads import single_threaded
+from playground.torch_runtime import use_one_thread
 from tests.component_values import send_to_player
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -19,8 +19,8 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     """AppTest runs the page in this thread: keep the tiny tensors off the shared OpenMP pool."""
-    with single_threaded():
-        yield
+    use_one_thread()
+    yield
 
 
 def lab_page(query: dict[str, str] | None = None, opened: list[str] = ()) -> AppTest:

@@ -11,7 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from playground.plots.svg import LINE_PALETTE, Series, bar_chart, line_chart
-from playground.softmax import TEMPERATURE_OPTIONS, softmax
+from playground.parsing import TEMPERATURE_OPTIONS
+from playground.softmax import softmax
 
 SOFTMAX_COLOR = "#4f46e5"
 SIGMOID_COLOR = "#f59e0b"

@@ -9,7 +9,6 @@ non-finite loss stops training instead of raising.
 """
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,86 +18,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from playground.threads import single_threaded
-from playground.training_data import course_data, low_level_data, standardize
-
-__all__ = ["EpochRecord", "LowLevelSoftmax", "SoftmaxClassifier", "Trainer", "checked_learning_rate", "course_data",
-           "evaluate", "initial_state", "model_from_seed", "one_hot_cross_entropy", "train", "train_low_level"]
+from playground.torch_runtime import use_one_thread
+from playground.training.data import course_data, low_level_data, standardize
+from playground.training.learning_rate import checked_learning_rate
+from playground.training.model import LowLevelSoftmax, one_hot_cross_entropy
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 Callback = Callable[["Trainer", "EpochRecord | None"], None]
 CALLBACK_EVENTS = ("on_epoch_end", "on_train_end")
 _CHUNK_EPOCHS = 1024  # epochs run back to back before their records are built (bounds held tensors)
-
-
-class SoftmaxClassifier(nn.Module):
-    """The course's model: a single ``nn.Linear(3, 3)`` returning logits (no softmax inside)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(3, 3)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Logits ``x @ W + b``."""
-        return self.linear(x)
-
-    def weight_and_bias(self) -> tuple[Tensor, Tensor]:
-        """``(W, b)`` with W shaped (features, classes) so that logits = x @ W + b."""
-        return self.linear.weight.t(), self.linear.bias
-
-
-@functools.lru_cache(maxsize=256)
-def initial_state(seed: int) -> dict[str, Tensor]:
-    """The state_dict of the first ``SoftmaxClassifier`` drawn after ``torch.manual_seed(seed)``.
-
-    Drawn from a private generator (never the global RNG, which other sessions use concurrently)
-    and cached per seed, so every run of a seed starts from it. Treat the result as read-only.
-    """
-    return _draw_initial_state(int(seed))
-
-
-def _draw_initial_state(seed: int) -> dict[str, Tensor]:
-    """``nn.Linear(3, 3)``'s own initialisation, replayed on ``torch.Generator().manual_seed(seed)``.
-
-    Same draws in the same order as ``reset_parameters`` after ``torch.manual_seed(seed)``, so
-    the numbers are identical, without reading or advancing the global generator.
-    """
-    generator = torch.Generator().manual_seed(seed)
-    weight, bias = torch.empty(3, 3), torch.empty(3)
-    nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
-    bound = 1 / math.sqrt(weight.shape[1])  # 1 / sqrt(fan_in), as reset_parameters computes it
-    nn.init.uniform_(bias, -bound, bound, generator=generator)
-    return {"linear.weight": weight, "linear.bias": bias}
-
-
-def model_from_seed(seed: int) -> SoftmaxClassifier:
-    """A fresh ``SoftmaxClassifier`` loaded with the seed's initial weights (its own copy)."""
-    model = SoftmaxClassifier()
-    model.load_state_dict(initial_state(seed))
-    return model
-
-
-class LowLevelSoftmax(nn.Module):
-    """The course's hand-made model: ``W = zeros(4, 3)``, ``b = zeros(1)``, logits ``x @ W + b``."""
-
-    def __init__(self, features: int = 4, classes: int = 3) -> None:
-        super().__init__()
-        self.W = nn.Parameter(torch.zeros(features, classes))
-        self.b = nn.Parameter(torch.zeros(1))
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Logits with the single scalar bias broadcast over all classes, as in the course."""
-        return x @ self.W + self.b
-
-    def weight_and_bias(self) -> tuple[Tensor, Tensor]:
-        """``(W, b)`` as trained."""
-        return self.W, self.b
-
-
-def one_hot_cross_entropy(logits: Tensor, y: Tensor) -> Tensor:
-    """The course's hand-written loss: ``(y_one_hot * -log(softmax(z))).sum(1).mean()``."""
-    y_one_hot = torch.zeros_like(logits).scatter_(1, y.unsqueeze(1), 1)
-    return (y_one_hot * -torch.log(F.softmax(logits, dim=1))).sum(dim=1).mean()
 
 
 @dataclass(frozen=True)
@@ -117,22 +45,6 @@ class EpochRecord:
     W: Tensor
     b: Tensor
     metrics: Mapping[str, float] = field(default_factory=dict)
-
-
-def checked_learning_rate(value: object, lo: float = 0.0, hi: float = math.inf) -> float:
-    """``value`` as a learning rate SGD can use (a finite number > 0, within ``[lo, hi]``), or ``ValueError``
-    saying plainly what is wrong: the one set of rules for the trainer, the lab and the URL."""
-    try:
-        lr = float(str(value).strip())
-    except ValueError:
-        raise ValueError("the learning rate is not a number") from None
-    if not math.isfinite(lr):
-        raise ValueError("the learning rate must be a finite number")
-    if lr <= 0:
-        raise ValueError("the learning rate must be positive")
-    if not lo <= lr <= hi:
-        raise ValueError(f"the learning rate must be between {lo:g} and {hi:g}")
-    return lr
 
 
 class Trainer:
@@ -188,15 +100,15 @@ class Trainer:
         plain loop's speed) and ``on_epoch_end`` fires for each, in order.
         """
         new: list[EpochRecord] = []
-        with single_threaded():
-            while len(new) < n and not self.finished:
-                raw: list[_RawEpoch] = []
-                while len(raw) < min(n - len(new), _CHUNK_EPOCHS) and not self._done(pending=len(raw)):
-                    raw.append(self._run_epoch(self.epoch + len(raw)))
-                for record in self._records(raw):
-                    self.history.append(record)
-                    new.append(record)
-                    self._fire("on_epoch_end", record)
+        use_one_thread()
+        while len(new) < n and not self.finished:
+            raw: list[_RawEpoch] = []
+            while len(raw) < min(n - len(new), _CHUNK_EPOCHS) and not self._done(pending=len(raw)):
+                raw.append(self._run_epoch(self.epoch + len(raw)))
+            for record in self._records(raw):
+                self.history.append(record)
+                new.append(record)
+                self._fire("on_epoch_end", record)
         if self.finished and not self._ended:
             self._ended = True
             self._fire("on_train_end", None)
@@ -286,7 +198,8 @@ def train_low_level(epochs: int = 1000, lr: float = 0.1) -> list[EpochRecord]:
 
 def evaluate(model: nn.Module, x: Tensor, y: Tensor) -> tuple[float, float]:
     """``(cross-entropy loss, accuracy in [0, 1])`` of ``model`` on ``(x, y)``; NaN-safe, never raises."""
-    with torch.no_grad(), single_threaded():
+    use_one_thread()
+    with torch.no_grad():
         logits = model(x)
         loss = F.cross_entropy(logits, y).item()
         accuracy = (logits.argmax(dim=1) == y).float().mean().item()

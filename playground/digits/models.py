@@ -1,6 +1,6 @@
 """The Digit canvas models and the drawing-to-probabilities pipeline.
 
-Two models share one input form (MNIST's 28×28, see ``playground.preprocess``): the course's softmax
+Two models share one input form (MNIST's 28×28, see ``playground.digits.preprocessing``): the course's softmax
 regression, ``nn.Linear(784, 10)``, and a small CNN for accuracy. Both return logits; the softmax is
 applied by ``predict_proba`` so the page can show logits, temperature and probabilities side by side.
 """
@@ -16,9 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from playground.model_files import (ModelFileError, card_path, check_kind, load_card, rebuild_command,
-                                    weights_path)
-from playground.preprocess import DrawingError, preprocess
+from playground.digits.weights import card_path, check_kind, load_card, ModelFileError, rebuild_command, weights_path
+from playground.digits.preprocessing import DrawingError, preprocess
 from playground.softmax import softmax
 
 __all__ = [
@@ -115,6 +114,8 @@ class DigitCNN(nn.Module):
 
 
 MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": DigitCNN}
+MODEL_LABELS: dict[str, str] = {"linear": "Softmax regression (the course's model)", "cnn": "CNN"}
+MODEL_NAMES: dict[str, str] = {"linear": "softmax regression", "cnn": "CNN"}  # inside a sentence
 
 
 def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:

@@ -16,9 +16,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.training import SoftmaxClassifier, Trainer, model_from_seed
-from playground.training_data import CourseData, prepared_course_data
-from playground.threads import single_threaded
+from playground.training import model_from_seed, SoftmaxClassifier
+from playground.training.trainer import Trainer
+from playground.training.data import CourseData, prepared_course_data
+from playground.torch_runtime import use_one_thread
 
 MAX_CACHED_RUNS = 24  # a 5000-epoch run holds about 0.8 MB of float32 arrays
 MAX_SEGMENTS = 8  # lr changes kept in one run; more start a fresh run from the playhead's weights
@@ -126,18 +127,18 @@ def record_run(key: RunKey) -> RecordedRun:
     """Train the run ``key`` describes (a continuation trains only its last segment) and record every state."""
     data = run_data(key.standardized)
     start, lr = key.segments[-1]
-    with single_threaded():
-        if len(key.segments) == 1:
-            model, prefix = model_from_seed(key.seed), []
-        else:
-            parent = record_run(RunKey(key.seed, key.standardized, key.weight_decay, key.epochs, key.segments[:-1]))
-            if start > parent.last or (parent.diverged and start == parent.last):
-                raise ValueError(f"run {key.segments[:-1]} has no finite weights at epoch {start}")
-            model = parent.model_at(start)
-            prefix = [tuple(a[k] for a in (parent.loss, parent.accuracy, parent.probabilities, parent.W, parent.b))
-                      for k in range(start)]
-        with _RECORDING:
-            states, diverged = _train_segment(model, lr, key.epochs - start, key.weight_decay, data)
+    use_one_thread()
+    if len(key.segments) == 1:
+        model, prefix = model_from_seed(key.seed), []
+    else:
+        parent = record_run(RunKey(key.seed, key.standardized, key.weight_decay, key.epochs, key.segments[:-1]))
+        if start > parent.last or (parent.diverged and start == parent.last):
+            raise ValueError(f"run {key.segments[:-1]} has no finite weights at epoch {start}")
+        model = parent.model_at(start)
+        prefix = [tuple(a[k] for a in (parent.loss, parent.accuracy, parent.probabilities, parent.W, parent.b))
+                  for k in range(start)]
+    with _RECORDING:
+        states, diverged = _train_segment(model, lr, key.epochs - start, key.weight_decay, data)
     return _pack(key, prefix + states, diverged)
 
 

@@ -23,7 +23,7 @@ class ModelFileError(RuntimeError):
 
 def rebuild_command(kind: str) -> str:
     """The shell command that retrains and rewrites the weights for ``kind``."""
-    return f"python -m playground.train_mnist --model {kind}"
+    return f"python -m playground.digits.train --model {kind}"
 
 
 def check_kind(kind: str) -> None:
@@ -99,3 +99,32 @@ def load_card(kind: str, models_dir: Path | None = None) -> dict[str, Any]:
     if problem is not None:
         raise ModelFileError(f"Model card {path} is not a valid card: {problem}. Rebuild it with: {rebuild_command(kind)}")
     return card
+
+
+def _readable(value: Any) -> str:
+    """A card value as one line: nested settings become "name: setting; name: setting"."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_readable(item)}" for key, item in value.items())
+    return str(value)
+
+
+def card_rows(card: dict[str, Any]) -> list[tuple[str, str]]:
+    """The model card as (label, value) rows a student can read: size, accuracy, training set-up."""
+    def pct(key: str) -> str:
+        value = card.get(key)
+        return f"{value:.2%}" if isinstance(value, (int, float)) else "—"
+
+    return [
+        ("Architecture", str(card.get("architecture", "—"))),
+        ("Parameters", f"{card.get('parameters', 0):,}"),
+        ("MNIST test accuracy", pct("mnist_test_accuracy")),
+        ("Accuracy on re-drawn digits", pct("drawings_accuracy")),
+        ("Epochs", str(card.get("epochs", "—"))),
+        ("Optimizer", str(card.get("optimizer", "—"))),
+        ("Augmentation", _readable(card.get("augmentation", "—"))),
+        ("Re-drawn training digits", f"{card.get('redrawn_training_digits', 0):,}"),
+        ("Seed", str(card.get("seed", "—"))),
+        ("Training time", f"{card['training_seconds']:.0f} s" if "training_seconds" in card else "—"),
+        ("PyTorch", str(card.get("torch_version", "—"))),
+        ("Command", str(card.get("command", "—"))),
+    ]

@@ -11,45 +11,17 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from playground.training import checked_learning_rate, evaluate, model_from_seed
-from playground.training_data import CourseData
-from playground.training_run import RecordedRun, RunKey, record_run, run_data, segments_label
-from playground.training_step import SgdStepBreakdown, sgd_step_breakdown
-from playground.training_verdict import RunVerdict, judge
+from playground.training import evaluate, model_from_seed
+from playground.training.learning_rate import LR_DEFAULT, format_lr
+from playground.training.data import CourseData
+from playground.training.run import record_run, RecordedRun, run_data, RunKey, segments_label
+from playground.training.sgd_step import sgd_step_breakdown, SgdStepBreakdown
+from playground.training.verdict import judge, RunVerdict
 
-LR_MIN, LR_MAX, LR_DEFAULT = 1e-10, 1e5, 0.1
-PRESETS = {"Overshoot": 1e5, "Stall": 1e-10, "Good": 0.1}  # the course's three lessons
 EPOCHS_DEFAULT, EPOCHS_MAX = 20, 5000
 L2_STRENGTH = 0.01
 MAX_RUNS = 8
 REQUESTS = ("play", "step", "reset")  # what the player asks the server for when it has no run to play
-
-
-def parse_learning_rate(value: object) -> float:
-    """A learning rate within the lab's slider, ``[1e-10, 1e5]``, or ``ValueError`` saying what is wrong."""
-    return checked_learning_rate(value, LR_MIN, LR_MAX)
-
-
-def check_learning_rate(value: object) -> tuple[float, str | None]:
-    """``(usable lr, message)``: absurd values (not a number, <= 0, > 1e5) fall back to 0.1 with a message."""
-    try:
-        return parse_learning_rate(value), None
-    except ValueError as err:
-        return LR_DEFAULT, f"Ignored learning rate {value!r}: {err}; using {LR_DEFAULT:g}."
-
-
-def format_lr(lr: float) -> str:
-    """Compact learning-rate text: 0.1, 0.003, 1e5, 1e-10."""
-    text = f"{lr:.3g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text
-
-
-def round_learning_rate(lr: float) -> float:
-    """The learning rate to 3 significant digits, so slider positions give clean numbers (0.1, not 0.10000002)."""
-    return float(f"{lr:.3g}")
 
 
 @dataclass(frozen=True)

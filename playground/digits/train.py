@@ -1,9 +1,9 @@
 """Train a Digit canvas model on MNIST and write its weights and model card to ``assets/models``.
 
-    python -m playground.train_mnist --model {linear,cnn} [--epochs N] [--seed S]
+    python -m playground.digits.train --model {linear,cnn} [--epochs N] [--seed S]
 
 Deterministic for a seed (and thread count). The CNN also trains on MNIST training digits re-drawn as
-canvas strokes (``playground.drawing``), so it has seen what the canvas produces.
+canvas strokes (``playground.digits.redraw``), so it has seen what the canvas produces.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.augment import AugmentConfig, augment
-from playground.digits import MODEL_KINDS, logits_for_forms
-from playground.drawing import drawn_forms
-from playground.mnist import load_mnist
+from playground.digits.augment import augment, AugmentConfig
+from playground.digits.models import logits_for_forms, MODEL_KINDS
+from playground.digits.redraw import drawn_forms
+from playground.digits.mnist import load_mnist
 from playground.paths import MODELS_DIR
 
 DEFAULTS = {
@@ -157,7 +157,7 @@ def save(model: torch.nn.Module, kind: str, name: str, facts: dict, out_dir: Pat
         "torch_version": torch.__version__,
         "weights_bytes": weights.stat().st_size,
         "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
-        "command": facts.get("command") or f"python -m playground.train_mnist --model {kind} --epochs {facts['epochs']} "
+        "command": facts.get("command") or f"python -m playground.digits.train --model {kind} --epochs {facts['epochs']} "
                                            f"--seed {facts['seed']}",
     }
     card_path = out_dir / f"{name}.json"
@@ -170,7 +170,7 @@ RESULT_FLAGS = ("threads", "augment", "no_redraw", "limit", "widths", "hidden", 
 
 def reproducing_command(args: argparse.Namespace, epochs: int) -> str:
     """The command for the card: model, epochs and seed, plus every given option that changes the weights."""
-    parts = [f"python -m playground.train_mnist --model {args.model} --epochs {epochs} --seed {args.seed}"]
+    parts = [f"python -m playground.digits.train --model {args.model} --epochs {epochs} --seed {args.seed}"]
     for name in RESULT_FLAGS:
         value = getattr(args, name)
         if value is None or value is False or (name == "threads" and value == 1):

@@ -149,7 +149,7 @@ def drawn_forms(images: np.ndarray, seed: int, trace_scale: int = 1, **style_ran
 
     A drawing that preprocessing reads as empty (a skeleton too small to draw) keeps the original digit.
     """
-    from playground.preprocess import preprocess  # local: keeps this module importable on its own
+    from playground.digits.preprocessing import preprocess
 
     skeletons, styles = redraw(images, seed, trace_scale, **style_ranges)
     forms = images.astype(np.float32) / 255.0

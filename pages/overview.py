@@ -1,0 +1,28 @@
+"""Overview: what softmax classification is, and a card per page."""
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._ui import require_navigation_frame
+
+require_navigation_frame()
+st.title("Softmax Playground")
+st.markdown(
+    "A **softmax classifier** turns a vector of scores (*logits*) into probabilities "
+    "that are positive and sum to 1: $p_i = e^{z_i} / \\sum_j e^{z_j}$. It is trained by "
+    "minimising the **cross-entropy** $-\\log p_y$ of the true class $y$, whose gradient "
+    "with respect to the logits is simply $p - \\text{onehot}(y)$. "
+    "Each page lets you touch one part of that story."
+)
+cards = [
+    ("pages/softmax.py", "Softmax explorer", ":material/bar_chart:",
+     "Type logits and watch softmax, sigmoid, temperature, overflow and the cross-entropy gradient."),
+    ("pages/training.py", "Training lab", ":material/model_training:",
+     "Train the course's 3-feature classifier live; see a learning rate overshoot, stall or converge."),
+    ("pages/digits.py", "Digit canvas", ":material/draw:",
+     "Draw a digit and watch an MNIST model's ten probabilities change as you draw."),
+]
+for column, (path, label, icon, blurb) in zip(st.columns(len(cards)), cards):
+    with column.container(border=True):
+        st.page_link(path, label=label, icon=icon)
+        st.caption(blurb)
