@@ -10,7 +10,9 @@ import streamlit as st
 from pages._canvas import CANVAS_HELPERS_JS, CANVAS_VERSION_KEY, draw_canvas, read_drawing
 from pages._digits_models import (cached_mistakes, cached_templates, cached_test_set, load_or_explain, model_card,
                                   model_is_usable)
-from pages._ui import require_navigation_frame, seed_state_from_url, show_chart, write_state_to_url
+from pages._chart import show_chart
+from pages._navigation import require_navigation_frame
+from pages._url import seed_state_from_url, write_state_to_url
 from playground.digits.mnist import MnistFileError
 from playground.plots import digits as plots
 from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
@@ -40,8 +42,6 @@ def init_state() -> None:
     """Seed model and temperature from the URL (warning on bad values), then fill in the defaults."""
     for warning in seed_state_from_url(PAGE_ID, URL_SPECS, WIDGET_KEYS):
         st.warning(warning)
-    for spec in URL_SPECS:
-        st.session_state.setdefault(WIDGET_KEYS[spec.key], spec.default)
     st.session_state.setdefault(CANVAS_VERSION_KEY, 0)
 
 

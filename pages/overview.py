@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._ui import require_navigation_frame
+from pages._navigation import require_navigation_frame
 
 require_navigation_frame()
 st.title("Softmax Playground")

@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from pages._ui import require_navigation_frame, seed_state_from_url, show_chart, write_state_to_url
-import playground.softmax as sm
 import playground.parsing as parsing
+import playground.softmax as sm
 import playground.tables as tables
+from pages._chart import show_chart
+from pages._class_names import NAMES_KEY, class_names_editor
+from pages._navigation import require_navigation_frame
+from pages._pytorch_loss import pytorch_loss
+from pages._url import seed_state_from_url, write_state_to_url
 from playground.markdown import escape_markdown
 from playground.plots.softmax import gradient_bars, probability_bars, temperature_sweep
 from playground.urlstate import ParamSpec, bounded_int
 
 PAGE_ID = "softmax"
-TEXT_KEY, T_KEY, SHIFT_KEY = "softmax_logits_text", "softmax_T", "softmax_shift"
-TARGET_KEY, NAMES_KEY = "softmax_target", "softmax_class_names"
+TEXT_KEY, T_KEY, SHIFT_KEY, TARGET_KEY = "softmax_logits_text", "softmax_T", "softmax_shift", "softmax_target"
 LAST_GOOD_KEY = "softmax_last_good_logits"
-EDITOR_NAMES_KEY, EDITOR_VERSION_KEY = "_softmax_editor_names", "_softmax_editor_version"
+EXAMPLES = [("Course example: 1, 2, 3", parsing.DEFAULT_LOGITS_TEXT, ":material/school:"),
+            ("Overflow: 1000, 0, -1000", parsing.OVERFLOW_EXAMPLE_TEXT, ":material/bolt:")]
 URL_SPECS = [
     ParamSpec("logits", parsing.DEFAULT_LOGITS_TEXT, parsing.parse_logits_text, parsing.compact_logits_text),
     ParamSpec("T", 1.0, parsing.parse_temperature, parsing.format_number),
@@ -26,14 +29,6 @@ URL_SPECS = [
     ParamSpec("classes", [], parsing.parse_class_names, parsing.format_class_names),
 ]
 WIDGET_KEYS = {"logits": TEXT_KEY, "T": T_KEY, "shift": SHIFT_KEY, "target": TARGET_KEY, "classes": NAMES_KEY}
-
-
-def init_state() -> list[str]:
-    """Seed the widgets from the URL (a shared link or a hand-off), then fill in the defaults."""
-    warnings = seed_state_from_url(PAGE_ID, URL_SPECS, WIDGET_KEYS)
-    for spec in URL_SPECS:
-        st.session_state.setdefault(WIDGET_KEYS[spec.key], spec.default)
-    return warnings
 
 
 def _set_logits_text(text: str) -> None:
@@ -45,10 +40,8 @@ def logits_input() -> np.ndarray:
     """Text box for the logits; bad input shows what to fix and the last good logits stay in use."""
     text = st.text_area("Logits z (separate with commas, spaces or new lines)", key=TEXT_KEY, height=90,
                         persist_state="session", help=f"{parsing.MIN_LOGITS} to {parsing.MAX_LOGITS} numbers.")
-    st.button("Course example: 1, 2, 3", on_click=_set_logits_text, args=(parsing.DEFAULT_LOGITS_TEXT,),
-              width="stretch", icon=":material/school:")
-    st.button("Overflow: 1000, 0, -1000", on_click=_set_logits_text, args=(parsing.OVERFLOW_EXAMPLE_TEXT,),
-              width="stretch", icon=":material/bolt:")
+    for label, example, icon in EXAMPLES:
+        st.button(label, on_click=_set_logits_text, args=(example,), width="stretch", icon=icon)
     try:
         logits = parsing.parse_logits(text)
         st.session_state[LAST_GOOD_KEY] = logits
@@ -64,30 +57,9 @@ def temperature_and_shift() -> tuple[float, float]:
     temperature = st.select_slider("Temperature T (log scale)", options=parsing.TEMPERATURE_OPTIONS, key=T_KEY,
                                    format_func=parsing.format_number,
                                    help="Every logit is divided by T before softmax: p = softmax(z / T).")
-    shift = st.slider("Shift c added to every logit", -parsing.SHIFT_LIMIT, parsing.SHIFT_LIMIT, step=parsing.SHIFT_STEP,
-                      key=SHIFT_KEY)
+    shift = st.slider("Shift c added to every logit", -parsing.SHIFT_LIMIT, parsing.SHIFT_LIMIT,
+                      step=parsing.SHIFT_STEP, key=SHIFT_KEY)
     return float(temperature), float(shift)
-
-
-def class_names_editor(n: int) -> list[str]:
-    """Editable class names; names that arrive from outside (URL, hand-off) start a fresh editor."""
-    stored = st.session_state.get(NAMES_KEY) or []
-    names = parsing.class_names_for(stored, n)
-    if stored and len(stored) != n:
-        st.caption(f"{len(stored)} class names do not fit {n} logits, so the default names are used.")
-    if names != st.session_state.get(EDITOR_NAMES_KEY):
-        st.session_state[EDITOR_VERSION_KEY] = st.session_state.get(EDITOR_VERSION_KEY, 0) + 1
-    st.caption("Class names (click a cell to rename; the row number is the class index)")
-    edited = st.data_editor(
-        pd.DataFrame({"class name": names}), key=f"softmax_classes_v{st.session_state[EDITOR_VERSION_KEY]}",
-        num_rows="fixed", width="stretch",
-        column_config={"class name": st.column_config.TextColumn(
-            max_chars=parsing.MAX_CLASS_NAME_CHARS, required=True, validate=r"^[^,]+$",
-            help="Rename a class (no commas).")},
-    )
-    names = parsing.class_names_for(list(edited["class name"]), n)
-    st.session_state[NAMES_KEY] = st.session_state[EDITOR_NAMES_KEY] = names
-    return names
 
 
 def probabilities_section(z: np.ndarray, names: list[str]) -> None:
@@ -138,26 +110,21 @@ def shift_section(z: np.ndarray, temperature: float, shift: float) -> None:
     )
 
 
-def _table_names(names: list[str]) -> list[str]:
-    """Class names for ``st.table``, whose cells render Markdown."""
-    return [escape_markdown(name) for name in names]
-
-
 def steps_section(z: np.ndarray, names: list[str]) -> None:
-    """Stable softmax taken apart with the real numbers."""
+    """Stable softmax taken apart with the real numbers (names escaped: ``st.table`` cells render Markdown)."""
     st.subheader("Step by step: z → z − max → e^(z − max) → sum → p")
     # hide_index given, as in the next table: else st.table rebuilds a pandas frame only to look for an index
-    st.table(tables.as_text(tables.softmax_steps(z, _table_names(names)),
-                        {"z": ".6g", "z − max": ".6g", "e^(z − max)": ".6g", "p = e^(z − max) / sum": ".4f"}),
+    st.table(tables.as_text(tables.softmax_steps(z, [escape_markdown(n) for n in names]),
+                            {"z": ".6g", "z − max": ".6g", "e^(z − max)": ".6g", "p = e^(z − max) / sum": ".4f"}),
              hide_index=True)
 
 
 def stability_section(z: np.ndarray, names: list[str]) -> None:
     """Naive exp(z)/sum(exp(z)) next to the stable version; large logits break the naive one."""
     st.subheader("Stable vs naive softmax")
-    st.table(tables.as_text(tables.naive_vs_stable(z, _table_names(names)),
-                        {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g", "stable softmax": ".4f"},
-                        blank_nan=False), hide_index=True)
+    st.table(tables.as_text(tables.naive_vs_stable(z, [escape_markdown(n) for n in names]),
+                            {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g", "stable softmax": ".4f"},
+                            blank_nan=False), hide_index=True)
     failure = sm.naive_failure(z)
     if failure == "overflow":
         st.info("Naive softmax **overflowed**: e^z is inf in float64 once z > 709.78, so it computes "
@@ -170,30 +137,6 @@ def stability_section(z: np.ndarray, names: list[str]) -> None:
     else:
         st.success("Both agree here. Press *Overflow: 1000, 0, -1000* to see the naive version break.",
                    icon=":material/check:")
-
-
-def pytorch_loss(column, ours: float, torch_loss: float | None) -> None:
-    """PyTorch's F.cross_entropy next to ours, or a stand-in while torch is still loading."""
-    if torch_loss is None:
-        with column:
-            pytorch_still_loading()
-        return
-    column.metric("F.cross_entropy (PyTorch)", parsing.format_fixed(torch_loss), border=True)
-    column.caption(f"Difference: {abs(ours - torch_loss):.1e}. The loss is computed on the logits the charts "
-                   "use, (z + c) / T.")
-
-
-@st.fragment(run_every=2.0)
-def pytorch_still_loading() -> None:
-    """Stands in for PyTorch's loss while a freshly started server imports torch; reruns the page once it has."""
-    try:
-        loaded = sm.torch_cross_entropy_if_loaded([0.0], 0, wait=0.0) is not None
-    except ImportError:
-        loaded = True  # the page's full run shows the error
-    if loaded:
-        st.rerun()
-    st.metric("F.cross_entropy (PyTorch)", "loading…", border=True)
-    st.caption("PyTorch is still loading on this freshly started server; its value appears in a moment.")
 
 
 def loss_section(z: np.ndarray, names: list[str]) -> int:
@@ -209,12 +152,7 @@ def loss_section(z: np.ndarray, names: list[str]) -> int:
                             format_func=lambda i: f"{i}: {names[i]}")
     ours = sm.cross_entropy(z, target)
     left.metric("−log p_y (NumPy, via log-softmax)", parsing.format_fixed(ours), border=True)
-    try:
-        torch_loss = sm.torch_cross_entropy_if_loaded(z, target)
-    except ImportError as err:
-        left.error(f"{err}. Reinstall the app's requirements: pip install -r requirements.txt")
-    else:
-        pytorch_loss(left, ours, torch_loss)
+    pytorch_loss(left, z, target, ours)
     if sm.softmax(z)[target] == 0.0:
         left.caption("p_y rounds to 0 in float64, so log(p_y) would be −inf; log-softmax keeps the loss finite, "
                      "as PyTorch does.")
@@ -235,7 +173,7 @@ def identity_section(first_logit: float) -> None:
 
 
 require_navigation_frame()
-url_warnings = init_state()
+url_warnings = seed_state_from_url(PAGE_ID, URL_SPECS, WIDGET_KEYS)
 st.title("Softmax explorer")
 st.caption("Type logits and watch softmax turn them into probabilities. Everything below uses the logits "
            "(z + c) / T, so the temperature and shift sliders change every section.")

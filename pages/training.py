@@ -5,9 +5,11 @@ import math
 
 import streamlit as st
 
-from pages._ui import require_navigation_frame, run_player, seed_state_from_url, write_state_to_url
+from pages._navigation import require_navigation_frame
+from pages._run_player import player_value, run_player
+from pages._url import seed_state_from_url, write_state_to_url
 from playground.plots.training import comparison_figure, low_level_figure
-from playground.training import train_low_level
+from playground.training.trainer import low_level_history
 from playground.training.lab import EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LabConfig, TrainingLab
 from playground.training.learning_rate import (check_learning_rate, format_lr, LR_DEFAULT, LR_MAX, LR_MIN,
                                                parse_learning_rate, PRESETS, round_learning_rate)
@@ -37,23 +39,14 @@ def get_lab() -> TrainingLab:
     return st.session_state[LAB_KEY]
 
 
-def player_value(name: str) -> object:
-    """What the player sent for ``name`` (its playhead or a request), or None when it sent no readable JSON."""
-    try:
-        state = st.session_state.get(PLAYER_KEY)
-    except ValueError:  # json.JSONDecodeError: the browser's text was not JSON
-        return None
-    return state.get(name) if isinstance(state, dict) else getattr(state, name, None)
-
-
 def on_position() -> None:
     """The player reported its playhead (Pause, Step, a scrub's end, the run's end, the lr grabbed)."""
-    get_lab().report(player_value("position"))
+    get_lab().report(player_value(PLAYER_KEY, "position"))
 
 
 def on_request() -> None:
     """The player asked for a run (Play, Step or Reset with none loaded)."""
-    action = player_value("request")
+    action = player_value(PLAYER_KEY, "request")
     if action is not None:
         get_lab().request(action)
 
@@ -65,8 +58,6 @@ def set_preset(lr: float) -> None:
 
 def settings_section() -> tuple[LabConfig, bool]:
     """Learning rate (log slider + presets), epochs, seed and the course tips; returns the config and log-y."""
-    for spec in SPECS:
-        st.session_state.setdefault(WIDGETS[spec.key], spec.default)
     left, right = st.columns([3, 2])
     with left:
         exponent = st.slider("Learning rate, log₁₀ scale (1e-10 to 1e5)", math.log10(LR_MIN), math.log10(LR_MAX),
@@ -159,14 +150,6 @@ def sgd_step_section(lab: TrainingLab) -> None:
         st.table(weights_frame(step).map(format_short))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def low_level_losses(epochs: int, lr: float) -> tuple[list[float], list[float], list[tuple[list, list]]]:
-    """The by-hand loop's losses, ``F.cross_entropy`` at the same weights, and each epoch's (W, b) (cached)."""
-    records = train_low_level(epochs=epochs, lr=lr)
-    return ([r.loss for r in records], [r.metrics["cross_entropy"] for r in records],
-            [(r.W.tolist(), r.b.tolist()) for r in records])
-
-
 def low_level_section(lab: TrainingLab, log_y: bool) -> None:
     """The course's training "by hand" (4 features, zero init, one-hot loss) at the current lr."""
     section = st.expander("The same thing by hand (low-level)", icon=":material/handyman:", key="tr_low_level_open",
@@ -178,7 +161,7 @@ def low_level_section(lab: TrainingLab, log_y: bool) -> None:
         st.markdown("`W = torch.zeros((4, 3), requires_grad=True)`, `b = torch.zeros(1, requires_grad=True)`, "
                     "`optimizer = optim.SGD([W, b], lr)`, loss `(y_one_hot * -torch.log(F.softmax(x @ W + b, "
                     f"dim=1))).sum(dim=1).mean()`, run for `range({config.epochs} + 1)` at lr = {config.lr:.3g}.")
-        hand, reference, weights = low_level_losses(config.epochs, config.lr)
+        hand, reference, weights = low_level_history(config.epochs, config.lr)
         finite = [abs(a - b) for a, b in zip(hand, reference) if math.isfinite(a) and math.isfinite(b)]
         st.plotly_chart(low_level_figure(hand, reference, log_y=log_y), key="tr_low_level",
                         config={"displayModeBar": False})

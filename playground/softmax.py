@@ -1,8 +1,8 @@
 """Softmax and its companions in float64 NumPy, written to match ``torch.nn.functional``.
 
-Each function is small enough to read next to its formula. Parsing what a student types is in
-``playground.parsing``, the explorer's tables in ``playground.tables``. ``naive_softmax`` is deliberately unstable so the page can show why
-the max trick matters.
+Each function is small enough to read next to its formula; ``naive_softmax`` is deliberately unstable, so
+the page can show why the max trick matters. Parsing what a student types is in ``playground.parsing``, the
+explorer's tables in ``playground.tables``.
 """
 from __future__ import annotations
 

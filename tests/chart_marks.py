@@ -80,7 +80,7 @@ def read_chart(html: str) -> ChartMarks:
 
 
 def page_chart(at: Any, chart_id: str) -> ChartMarks:
-    """The SVG chart ``chart_id`` as an AppTest page showed it (through ``pages._ui.show_chart``)."""
+    """The SVG chart ``chart_id`` as an AppTest page showed it (through ``pages._chart.show_chart``)."""
     shown = [json.loads(element.proto.json) for element in at.get("bidi_component")
              if element.proto.component_name == "playground_chart"]
     charts = [chart for html in shown for chart in read_charts(html) if chart.chart_id == chart_id]

@@ -263,7 +263,7 @@ PAGES = tuple(URL_KEYS)
 @pytest.fixture(scope="module")
 def specs() -> dict[str, list[ParamSpec]]:
     """The ParamSpecs each page writes its URL with, recorded while AppTest runs the page."""
-    import pages._ui as ui
+    import pages._url as ui
 
     recorded: dict[str, list[ParamSpec]] = {}
     write_state_to_url = ui.write_state_to_url

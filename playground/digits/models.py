@@ -20,11 +20,6 @@ from playground.digits.weights import card_path, check_kind, load_card, ModelFil
 from playground.digits.preprocessing import DrawingError, preprocess
 from playground.softmax import softmax
 
-__all__ = [
-    "DigitCNN", "DrawingError", "ModelFileError", "SoftmaxRegression", "MODEL_KINDS", "load_card",
-    "load_model", "logits_for_forms", "predict_logits", "probabilities", "predict_proba", "preprocess", "rebuild_command",
-]
-
 MNIST_MEAN = 0.1307  # the usual MNIST normalisation, applied inside the models so callers pass [0, 1] pixels
 MNIST_STD = 0.3081
 

@@ -9,6 +9,7 @@ non-finite loss stops training instead of raising.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -194,6 +195,15 @@ def train_low_level(epochs: int = 1000, lr: float = 0.1) -> list[EpochRecord]:
     trainer = Trainer(LowLevelSoftmax(), lr, x, y, epochs=epochs + 1, loss_fn=one_hot_cross_entropy,
                       monitors={"cross_entropy": F.cross_entropy})
     return trainer.step(epochs + 1)
+
+
+@functools.lru_cache(maxsize=16)
+def low_level_history(epochs: int, lr: float) -> tuple[tuple[float, ...], tuple[float, ...], tuple]:
+    """The by-hand loop's losses, ``F.cross_entropy`` at the same weights, and each epoch's (W, b) as lists
+    (cached: read-only, shared by every student who opens the by-hand section)."""
+    records = train_low_level(epochs=epochs, lr=lr)
+    return (tuple(r.loss for r in records), tuple(r.metrics["cross_entropy"] for r in records),
+            tuple((r.W.tolist(), r.b.tolist()) for r in records))
 
 
 def evaluate(model: nn.Module, x: Tensor, y: Tensor) -> tuple[float, float]:
