@@ -6,7 +6,9 @@ Playwright, and draws digits with the mouse. Each measured stroke is drawn on a 
 the browser's mouseup event and the metric appearing in the DOM is taken with the page's own clock
 (``performance.now()``), so Playwright's polling does not count. Prints p50 and p95.
 
-Usage: python bench/digits_page.py [--strokes 20] [--model cnn|linear]
+Usage: python bench/digits_page.py [--strokes 20] [--model cnn|linear] [--repo DIR]
+
+``--repo`` serves another checkout (an older commit's worktree), to compare in one sitting.
 """
 from __future__ import annotations
 
@@ -88,12 +90,13 @@ def main() -> int:
     parser.add_argument("--strokes", type=int, default=20)
     parser.add_argument("--model", choices=["cnn", "linear"],
                         default="cnn" if (MODELS_DIR / "cnn.pt").exists() else "linear")
+    parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout whose app to serve")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     load_before = os.getloadavg()[0]
     port = free_port()
-    proc = start_streamlit(port)
+    proc = start_streamlit(port, cwd=args.repo)
     wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=90.0, poll=0.3)
     try:
         with sync_playwright() as pw:
@@ -111,6 +114,7 @@ def main() -> int:
         stop(proc)
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     misread = [r for r in readings if r[0] != r[1]]
+    print(f"server: {args.repo}")
     print(f"model={args.model} strokes={len(latencies)} (mouse up -> 'Prediction' metric shown)")
     print(f"p50 = {p50:.0f} ms   p95 = {p95:.0f} ms   min = {min(latencies):.0f} ms   "
           f"max = {max(latencies):.0f} ms   mean = {statistics.mean(latencies):.0f} ms")
