@@ -1,0 +1,102 @@
+"""Read a canvas drawing: a digit, a digit that could be either of two, not a digit at all, or nothing drawn.
+
+The models were fine-tuned with outlier exposure (``python -m playground.train_mnist --outlier-exposure``):
+besides the digits, they saw drawings that are not digits (``playground.nondigits``) and learned to give
+those flat logits. One score of the logits then tells a digit from a non-digit. The score and its two
+thresholds were chosen on a validation split and are written on the model card; ``rule_from_card`` reads
+them. The verdict always uses the T = 1 logits, so the page's temperature slider never changes it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from playground.model_files import VERDICT_SCORES
+from playground.preprocess import preprocess
+
+if TYPE_CHECKING:
+    from torch import nn
+
+VERDICTS: tuple[str, ...] = ("empty", "not_a_digit", "unsure", "digit")
+
+
+def _logsumexp(logits: np.ndarray) -> np.ndarray:
+    top = logits.max(axis=-1, keepdims=True)
+    return (top + np.log(np.exp(logits - top).sum(axis=-1, keepdims=True)))[..., 0]
+
+
+def score(logits: np.ndarray, name: str) -> np.ndarray:
+    """The digit-likeness score of logits (..., 10), higher for digits.
+
+    "msp": the maximum softmax probability; "logsumexp": log Σ exp(logits), the negative of the energy score.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if name == "msp":
+        return np.exp(z.max(axis=-1) - _logsumexp(z))
+    if name == "logsumexp":
+        return _logsumexp(z)
+    raise ValueError(f"score must be one of {VERDICT_SCORES}, not {name!r}")
+
+
+@dataclass(frozen=True)
+class VerdictRule:
+    """One score and two thresholds: below ``not_digit_below`` not a digit, from ``sure_from`` a digit, unsure between."""
+
+    score: str
+    not_digit_below: float
+    sure_from: float
+
+    def __post_init__(self) -> None:
+        if self.score not in VERDICT_SCORES:
+            raise ValueError(f"score must be one of {VERDICT_SCORES}, not {self.score!r}")
+        if not self.not_digit_below <= self.sure_from:
+            raise ValueError(f"not_digit_below {self.not_digit_below} is above sure_from {self.sure_from}")
+
+    def verdicts(self, logits: np.ndarray) -> np.ndarray:
+        """The verdicts ("not_a_digit", "unsure" or "digit") of logits (N, 10), as a string array (N,)."""
+        s = score(logits, self.score)
+        return np.where(s < self.not_digit_below, "not_a_digit", np.where(s < self.sure_from, "unsure", "digit"))
+
+
+def rule_from_card(card: dict[str, Any]) -> VerdictRule:
+    """The verdict rule written on a model card (``load_card`` has checked its fields)."""
+    return VerdictRule(card["verdict_score"], float(card["not_digit_below"]), float(card["sure_from"]))
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    """What a drawing reads as. ``digit`` and ``runner_up`` are the top two classes for "digit" and "unsure", None
+    otherwise; ``probabilities`` are the T = 1 softmax. An empty canvas has empty arrays and a NaN score."""
+
+    verdict: str
+    digit: int | None
+    probabilities: np.ndarray
+    logits: np.ndarray
+    score: float
+    runner_up: int | None
+
+
+def reading_of_logits(logits: np.ndarray, rule: VerdictRule) -> DigitReading:
+    """The reading of one drawing's 10 logits."""
+    z = np.asarray(logits, dtype=np.float64)
+    verdict = str(rule.verdicts(z[None])[0])
+    probs = np.exp(z - _logsumexp(z))
+    top, second = (int(i) for i in np.argsort(-probs, kind="stable")[:2])
+    is_digit = verdict in ("digit", "unsure")
+    return DigitReading(verdict, top if is_digit else None, probs, z, float(score(z, rule.score)),
+                        second if is_digit else None)
+
+
+def classify(image: np.ndarray, model: nn.Module, rule: VerdictRule) -> DigitReading:
+    """Read a canvas image (RGBA or grayscale, as ``preprocess`` takes) with a loaded model and its card's rule."""
+    form = preprocess(image)
+    if form is None:
+        return DigitReading("empty", None, np.zeros(0), np.zeros(0), float("nan"), None)
+    from playground.digits import logits_for_forms  # local: this module stays importable without torch
+    from playground.threads import single_threaded
+
+    with single_threaded():
+        logits = logits_for_forms(form[None], model)[0]
+    return reading_of_logits(logits, rule)
