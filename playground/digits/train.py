@@ -1,9 +1,16 @@
 """Train a Digit canvas model on MNIST and write its weights and model card to ``assets/models``.
 
     python -m playground.digits.train --model {linear,cnn} [--epochs N] [--seed S]
+    python -m playground.digits.train --model cnn --outlier-exposure --from BASE.pt [--epochs N]
 
 Deterministic for a seed (and thread count). The CNN also trains on MNIST training digits re-drawn as
 canvas strokes (``playground.digits.redraw``), so it has seen what the canvas produces.
+
+``--outlier-exposure`` fine-tunes trained weights (``--from``) as in Hendrycks, Mazeika & Dietterich, "Deep
+Anomaly Detection with Outlier Exposure" (ICLR 2019): each batch of digits comes with drawings that are not
+digits (``playground.digits.nondigits``, train seed), and the loss adds λ times their cross-entropy to the uniform
+distribution, so the model learns to give non-digits flat logits. Every run then chooses the verdict rule of
+``playground.digits.reading`` (a score and two thresholds) on a validation split and writes it on the card.
 """
 from __future__ import annotations
 
@@ -18,10 +25,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.digits.augment import augment, AugmentConfig
-from playground.digits.models import logits_for_forms, MODEL_KINDS
-from playground.digits.redraw import drawn_forms
+from playground.digits.augment import AugmentConfig, augment
 from playground.digits.mnist import load_mnist
+from playground.digits.models import MODEL_KINDS, logits_for_forms
+from playground.digits.nondigits import TEST_SEED, TRAIN_SEED, VALIDATION_SEED, nondigit_forms
+from playground.digits.reading import VerdictRule, score
+from playground.digits.redraw import drawn_forms
+from playground.digits.weights import VERDICT_SCORES
 from playground.paths import MODELS_DIR
 
 DEFAULTS = {
@@ -31,6 +41,23 @@ DEFAULTS = {
 }
 DRAWING_EVAL_SEED = 2024  # the seed of the re-drawn test digits reported on the card
 DRAWING_EVAL_COUNT = 2000
+
+# Outlier exposure: a short fine-tune of trained weights (sized to take at most 35 min on one thread).
+OE_DEFAULTS = {
+    "linear": {"epochs": 5, "lr": 1e-3, "outliers": 20_000, "outlier_batch": 50},
+    "cnn": {"epochs": 3, "lr": 5e-4, "outliers": 20_000, "outlier_batch": 64},
+}
+OE_WEIGHT = 0.5  # λ, the OE paper's value
+OE_LOSS = "CE(digits) + λ · mean over the batch's non-digits of (−mean_k log softmax_k)"
+
+# The verdict rule is chosen on a validation split: training digits re-drawn with a seed no training copy used,
+# and non-digits of the validation seed. Never on the test sets below.
+VALIDATION_REDRAW_SEED = 7_777
+VALIDATION_DIGITS = 3000
+VALIDATION_NONDIGITS = 2000
+NOT_DIGIT_QUANTILE = 0.005  # not_digit_below: this share of validation digits falls below it (the target is ≤ 1%)
+MAX_NONDIGITS_AS_DIGIT = {"linear": 0.35, "cnn": 0.05}  # sure_from: at most this share of validation non-digits reaches it
+TEST_NONDIGITS = 1000
 
 
 def progress(done: int, total: int, start: float, label: str, extra: str = "") -> None:
@@ -68,6 +95,21 @@ def redrawn_training_forms(images: np.ndarray, seed: int, cache_dir: Path | None
     return forms
 
 
+def outlier_forms(count: int, seed: int, cache_dir: Path | None) -> np.ndarray:
+    """``count`` non-digit drawings of ``seed`` in MNIST form, cached as .npy when ``cache_dir`` is given."""
+    cache = cache_dir / f"nondigits-{count}-seed{seed}.npy" if cache_dir else None
+    if cache is not None and cache.exists():
+        return np.load(cache)
+    t0 = time.perf_counter()
+    sys.stderr.write(f"drawing {count} non-digits (seed {seed})...\n")
+    forms, _ = nondigit_forms(count, seed)
+    sys.stderr.write(f"  done in {time.perf_counter() - t0:.0f}s\n")
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, forms)
+    return forms
+
+
 def training_set(kind_cfg: dict, seed: int, limit: int | None,
                  cache_dir: Path | None = None) -> tuple[torch.Tensor, torch.Tensor, int]:
     """MNIST training digits (plus re-drawn copies, each with its own styles) as (N, 1, 28, 28) float tensors."""
@@ -88,16 +130,28 @@ def training_set(kind_cfg: dict, seed: int, limit: int | None,
 
 def train(kind: str, epochs: int, seed: int, augmentations: frozenset[str], redraw: bool,
           limit: int | None = None, cache_dir: Path | None = None,
-          architecture: dict | None = None, redraw_traces: tuple[int, ...] | None = None) -> tuple[torch.nn.Module, dict]:
-    """Train a fresh model (``architecture``, ``redraw_traces``: overrides, for experiments); return it and its card facts."""
+          architecture: dict | None = None, redraw_traces: tuple[int, ...] | None = None,
+          start_from: dict | None = None, outliers: np.ndarray | None = None, outlier_batch: int = 0,
+          oe_weight: float = OE_WEIGHT, lr: float | None = None) -> tuple[torch.nn.Module, dict]:
+    """Train a model (``architecture``, ``redraw_traces``: overrides, for experiments); return it and its card facts.
+
+    ``start_from``: a state_dict to fine-tune instead of fresh weights. ``outliers``: non-digit forms (N, 28, 28);
+    each step adds ``outlier_batch`` of them to the digits (augmented alike) and ``oe_weight`` times their
+    cross-entropy to the uniform distribution to the loss.
+    """
     cfg = dict(DEFAULTS[kind], augment=augmentations, redraw=redraw)
     if redraw_traces is not None:
         cfg["redraw_traces"] = tuple(redraw_traces)
+    if lr is not None:
+        cfg["lr"] = lr
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     aug_cfg = AugmentConfig(enabled=augmentations)
     x, y, redrawn = training_set(cfg, seed, limit, cache_dir)
     model = MODEL_KINDS[kind](**(architecture or {}))
+    if start_from is not None:
+        model.load_state_dict(start_from)
+    ox = torch.from_numpy(outliers).unsqueeze(1) if outliers is not None else None
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=1e-4 if kind == "cnn" else 0.0)
     steps_per_epoch = (len(x) + cfg["batch"] - 1) // cfg["batch"]
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg["lr"], total_steps=epochs * steps_per_epoch)
@@ -108,8 +162,15 @@ def train(kind: str, epochs: int, seed: int, augmentations: frozenset[str], redr
         running = 0.0
         for step in range(steps_per_epoch):
             idx = order[step * cfg["batch"]: (step + 1) * cfg["batch"]]
-            xb = augment(x[idx].clone(), aug_cfg, gen) if augmentations else x[idx]
-            loss = F.cross_entropy(model(xb), y[idx])
+            xb = x[idx]
+            if ox is not None:
+                xb = torch.cat([xb, ox[torch.randint(len(ox), (outlier_batch,), generator=gen)]])
+            if augmentations:
+                xb = augment(xb.clone(), aug_cfg, gen)
+            logits = model(xb)
+            loss = F.cross_entropy(logits[:len(idx)], y[idx])
+            if ox is not None:  # cross-entropy to the uniform distribution over the ten digits
+                loss = loss + oe_weight * -F.log_softmax(logits[len(idx):], dim=1).mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -119,7 +180,15 @@ def train(kind: str, epochs: int, seed: int, augmentations: frozenset[str], redr
                 progress(step + 1, steps_per_epoch, start, f"epoch {epoch + 1}/{epochs}", f"loss {running:.4f}")
     seconds = time.perf_counter() - start
     traces = list(cfg.get("redraw_traces", ())) if cfg["redraw"] else []
-    return model.eval(), {"epochs": epochs, "seed": seed, "batch_size": cfg["batch"], "redrawn_training_digits": redrawn,
+    facts = {}
+    if ox is not None:
+        facts["outlier_exposure"] = {
+            "paper": "Hendrycks, Mazeika & Dietterich, Deep Anomaly Detection with Outlier Exposure, ICLR 2019",
+            "loss": OE_LOSS, "lambda": oe_weight, "outliers": len(ox), "outlier_seed": TRAIN_SEED,
+            "outliers_per_batch": outlier_batch, "digits_per_batch": cfg["batch"], "epochs": epochs,
+            "outliers_made_by": "playground.digits.nondigits (20 kinds), augmented like the digits",
+        }
+    return model.eval(), {**facts, "epochs": epochs, "seed": seed, "batch_size": cfg["batch"], "redrawn_training_digits": redrawn,
                           "redraw_trace_scales": traces,
                           "optimizer": f"AdamW(max_lr={cfg['lr']}) with one-cycle schedule", "training_seconds": round(seconds, 1),
                           "augmentation": aug_cfg.describe() if augmentations else "none"}
@@ -141,6 +210,76 @@ def evaluate(model: torch.nn.Module) -> dict:
         "drawings_eval": f"{DRAWING_EVAL_COUNT} MNIST test digits re-drawn as strokes (seed {DRAWING_EVAL_SEED}); "
                          "held out: the same digits traced at 3× scale",
     }
+
+
+VALIDATION_DESCRIPTION = (
+    f"{VALIDATION_DIGITS} MNIST training digits (a seeded pick) re-drawn as strokes with redraw seed "
+    f"{VALIDATION_REDRAW_SEED}, which no training copy used (their pixels were seen in training, so they may score "
+    f"a little more digit-like than new drawings), and {VALIDATION_NONDIGITS} non-digits of validation seed "
+    f"{VALIDATION_SEED}; no test data")
+
+
+def validation_split(cache_dir: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validation digits (forms, labels) and non-digit forms: what the verdict rule is chosen on."""
+    images, labels = load_mnist("train")
+    pick = np.random.default_rng(VALIDATION_REDRAW_SEED).permutation(len(images))[:VALIDATION_DIGITS]
+    digits = drawn_forms(images[pick], seed=VALIDATION_REDRAW_SEED)
+    return digits, labels[pick], outlier_forms(VALIDATION_NONDIGITS, VALIDATION_SEED, cache_dir)
+
+
+def verdict_shares(verdicts: np.ndarray, right: np.ndarray | None = None) -> dict[str, float]:
+    """Share of each verdict; with ``right`` (argmax == label) "digit" splits into digit_and_right / _wrong."""
+    shares = {name: float(np.mean(verdicts == name)) for name in ("digit", "unsure", "not_a_digit")}
+    if right is not None:
+        shares["digit_and_right"] = float(np.mean((verdicts == "digit") & right))
+        shares["digit_and_wrong"] = float(np.mean((verdicts == "digit") & ~right))
+    return {key: round(value, 5) for key, value in shares.items()}
+
+
+def choose_rule(digit_logits: np.ndarray, labels: np.ndarray, nondigit_logits: np.ndarray,
+                max_nondigits_as_digit: float) -> tuple[VerdictRule, dict]:
+    """The verdict rule, on validation logits: for each score, not_digit_below leaves NOT_DIGIT_QUANTILE of the
+    digits below it and sure_from is the lowest threshold (not under not_digit_below) that at most
+    ``max_nondigits_as_digit`` of the non-digits reach; the score whose rule gives more "digit and right" wins."""
+    right = digit_logits.argmax(1) == labels
+    best, report = None, {}
+    for name in VERDICT_SCORES:
+        digits, others = score(digit_logits, name), score(nondigit_logits, name)
+        not_digit_below = float(np.quantile(digits, NOT_DIGIT_QUANTILE))
+        allowed = int(np.floor(max_nondigits_as_digit * len(others)))
+        above = np.sort(others)[::-1]
+        sure_from = float(np.nextafter(above[allowed], np.inf)) if allowed < len(above) else float(above[-1])
+        rule = VerdictRule(name, not_digit_below, max(sure_from, not_digit_below))
+        figures = {"digits": verdict_shares(rule.verdicts(digit_logits), right),
+                   "nondigits": verdict_shares(rule.verdicts(nondigit_logits))}
+        report[name] = {"not_digit_below": rule.not_digit_below, "sure_from": rule.sure_from, **figures}
+        if best is None or figures["digits"]["digit_and_right"] > report[best.score]["digits"]["digit_and_right"]:
+            best = rule
+    return best, report
+
+
+def verdict_figures(verdicts_of, digit_logits: np.ndarray, labels: np.ndarray, nondigit_logits: np.ndarray,
+                    kinds: list[str]) -> dict:
+    """Verdict shares on re-drawn digits and on non-digits (overall and per kind); ``verdicts_of(logits)``."""
+    on_digits = verdicts_of(digit_logits)
+    on_others = verdicts_of(nondigit_logits)
+    kinds = np.asarray(kinds)
+    return {
+        "digits": verdict_shares(on_digits, digit_logits.argmax(1) == labels),
+        "nondigits": verdict_shares(on_others),
+        "nondigits_shown_as_digit_by_kind": {kind: round(float(np.mean(on_others[kinds == kind] == "digit")), 4)
+                                             for kind in dict.fromkeys(kinds.tolist())},
+    }
+
+
+def verdict_figures_on_test_sets(model: torch.nn.Module, verdicts_of, cache_dir: Path | None = None) -> dict:
+    """``verdict_figures`` on the test sets: the card's re-drawn test digits and TEST_NONDIGITS test-seed non-digits."""
+    images, labels = load_mnist("test")
+    digits = drawn_forms(images[:DRAWING_EVAL_COUNT], seed=DRAWING_EVAL_SEED)
+    nondigits, kinds = nondigit_forms(TEST_NONDIGITS, TEST_SEED)
+    model.eval()
+    return verdict_figures(verdicts_of, logits_for_forms(digits, model), labels[:DRAWING_EVAL_COUNT],
+                           logits_for_forms(nondigits, model), kinds)
 
 
 def save(model: torch.nn.Module, kind: str, name: str, facts: dict, out_dir: Path) -> Path:
@@ -165,17 +304,20 @@ def save(model: torch.nn.Module, kind: str, name: str, facts: dict, out_dir: Pat
     return card_path
 
 
-RESULT_FLAGS = ("threads", "augment", "no_redraw", "limit", "widths", "hidden", "redraw_traces")  # change the weights
+RESULT_FLAGS = ("threads", "augment", "no_redraw", "limit", "widths", "hidden", "redraw_traces",  # change the weights
+                "outlier_exposure", "start_from", "oe_weight", "outliers", "outlier_batch", "lr",
+                "max_nondigits_as_digit")  # (the last changes the card's verdict rule)
+FLAG_NAMES = {"start_from": "--from"}
 
 
 def reproducing_command(args: argparse.Namespace, epochs: int) -> str:
     """The command for the card: model, epochs and seed, plus every given option that changes the weights."""
     parts = [f"python -m playground.digits.train --model {args.model} --epochs {epochs} --seed {args.seed}"]
     for name in RESULT_FLAGS:
-        value = getattr(args, name)
+        value = getattr(args, name, None)
         if value is None or value is False or (name == "threads" and value == 1):
             continue
-        flag = "--" + name.replace("_", "-")
+        flag = FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
         parts.append(flag if value is True else f"{flag} {value}")
     return " ".join(parts)
 
@@ -196,7 +338,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--widths", help="CNN experiments: conv widths, e.g. 24,48,96 (the app loads only the default)")
     parser.add_argument("--hidden", type=int, help="CNN experiments: hidden layer size, 0 for none")
     parser.add_argument("--redraw-traces", help="CNN experiments: one trace scale per re-drawn copy, e.g. 1,1,2,4")
+    parser.add_argument("--outlier-exposure", action="store_true",
+                        help="fine-tune --from weights with outlier exposure (non-digits pushed to uniform)")
+    parser.add_argument("--from", dest="start_from", type=Path, help="weights (.pt) to fine-tune")
+    parser.add_argument("--oe-weight", type=float, help=f"outlier exposure: λ (default {OE_WEIGHT})")
+    parser.add_argument("--outliers", type=int, help="outlier exposure: how many train-seed non-digits")
+    parser.add_argument("--outlier-batch", type=int, help="outlier exposure: non-digits per batch")
+    parser.add_argument("--lr", type=float, help="peak learning rate (one-cycle)")
+    parser.add_argument("--max-nondigits-as-digit", type=float,
+                        help="verdict rule: share of validation non-digits allowed a 'digit' verdict "
+                             f"(default {MAX_NONDIGITS_AS_DIGIT})")
     args = parser.parse_args(argv)
+    if args.outlier_exposure != (args.start_from is not None):
+        parser.error("--outlier-exposure and --from go together")
     torch.set_num_threads(args.threads)
     kind_defaults = DEFAULTS[args.model]
     augmentations = kind_defaults["augment"] if args.augment is None else frozenset(
@@ -206,15 +360,59 @@ def main(argv: list[str] | None = None) -> int:
         architecture["widths"] = tuple(int(w) for w in args.widths.split(","))
     if args.hidden is not None:
         architecture["hidden"] = args.hidden
+    oe, base = {}, {}
+    if args.outlier_exposure:
+        oe_defaults = OE_DEFAULTS[args.model]
+        base_bytes = args.start_from.read_bytes()
+        base = {"weights": str(args.start_from), "sha256": hashlib.sha256(base_bytes).hexdigest()}
+        base_card = args.start_from.with_suffix(".json")
+        if base_card.exists():
+            card_facts = json.loads(base_card.read_text())
+            if card_facts.get("sha256") != base["sha256"]:
+                parser.error(f"{args.start_from} does not match the sha256 on {base_card}")
+            base.update({k: card_facts[k] for k in ("epochs", "training_seconds", "command", "mnist_test_accuracy",
+                                                     "drawings_accuracy") if k in card_facts})
+        oe = {"start_from": torch.load(args.start_from, map_location="cpu", weights_only=True),
+              "outliers": outlier_forms(args.outliers or oe_defaults["outliers"], TRAIN_SEED, args.cache_dir),
+              "outlier_batch": args.outlier_batch or oe_defaults["outlier_batch"],
+              "oe_weight": OE_WEIGHT if args.oe_weight is None else args.oe_weight,
+              "lr": args.lr or oe_defaults["lr"]}
+        kind_defaults = {**kind_defaults, "epochs": oe_defaults["epochs"]}
+    elif args.lr:
+        oe = {"lr": args.lr}
     model, facts = train(args.model, args.epochs or kind_defaults["epochs"], args.seed, augmentations,
                          kind_defaults["redraw"] and not args.no_redraw, args.limit, args.cache_dir, architecture,
-                         tuple(int(t) for t in args.redraw_traces.split(",")) if args.redraw_traces else None)
+                         tuple(int(t) for t in args.redraw_traces.split(",")) if args.redraw_traces else None, **oe)
+    if base:
+        facts["fine_tuned_from"] = base
+        facts["optimizer"] += " (fine-tune)"
+        facts["budget"] = "the fine-tune is sized to take at most 35 minutes on one thread (epochs, outliers per batch)"
+        if "training_seconds" in base:
+            facts["training_seconds_with_base"] = round(base["training_seconds"] + facts["training_seconds"], 1)
     facts["threads"] = args.threads
     facts["command"] = reproducing_command(args, facts["epochs"])
     facts.update(evaluate(model))
+    digits, labels, nondigits = validation_split(args.cache_dir)
+    cap = args.max_nondigits_as_digit if args.max_nondigits_as_digit is not None else MAX_NONDIGITS_AS_DIGIT[args.model]
+    rule, candidates = choose_rule(logits_for_forms(digits, model), labels, logits_for_forms(nondigits, model), cap)
+    facts.update({
+        "verdict_score": rule.score, "not_digit_below": rule.not_digit_below, "sure_from": rule.sure_from,
+        "verdict_rule": f"score < not_digit_below: not_a_digit; below sure_from: unsure; else digit. Chosen on "
+                        f"validation: not_digit_below leaves {NOT_DIGIT_QUANTILE:.1%} of the digits below it, "
+                        f"sure_from lets at most {cap:.0%} of the non-digits through; of msp and logsumexp, the "
+                        "score with more validation digits read 'digit and right' is used",
+        "verdict_validation": VALIDATION_DESCRIPTION,
+        "verdict_validation_figures": candidates,
+        "verdict_test_figures": {
+            "description": f"{DRAWING_EVAL_COUNT} MNIST test digits re-drawn (seed {DRAWING_EVAL_SEED}) and "
+                           f"{TEST_NONDIGITS} non-digits of test seed {TEST_SEED}; not used to choose anything",
+            **verdict_figures_on_test_sets(model, rule.verdicts)},
+    })
     card = save(model, args.model, args.name or args.model, facts, args.out_dir)
     print(json.dumps({k: facts[k] for k in ("mnist_test_accuracy", "drawings_accuracy",
-                                            "drawings_accuracy_held_out_trace", "training_seconds")}))
+                                            "drawings_accuracy_held_out_trace", "training_seconds", "verdict_score",
+                                            "not_digit_below", "sure_from") if k in facts}))
+    print(json.dumps(facts["verdict_test_figures"]))
     print(f"wrote {card.with_suffix('.pt')} and {card}")
     return 0
 

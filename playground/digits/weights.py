@@ -43,10 +43,12 @@ def card_path(kind: str, models_dir: Path | None = None) -> Path:
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+VERDICT_SCORES: tuple[str, ...] = ("msp", "logsumexp")  # see playground.digits.reading.score
 _TEXT, _INTEGER, _COUNT, _NUMBER, _FRACTION = "text", "integer", "count", "finite number", "fraction in [0, 1]"
 REQUIRED_CARD_FIELDS: dict[str, str] = {
     "name": _TEXT, "kind": _TEXT, "architecture": _TEXT, "parameters": _COUNT, "epochs": _COUNT, "seed": _INTEGER,
     "mnist_test_accuracy": _FRACTION, "sha256": _TEXT,
+    "verdict_score": _TEXT, "not_digit_below": _NUMBER, "sure_from": _NUMBER,  # the verdict rule (playground.digits.reading)
 }
 OPTIONAL_CARD_FIELDS: dict[str, str] = {  # checked when present: the page formats them as numbers
     "drawings_accuracy": _FRACTION, "drawings_accuracy_held_out_trace": _FRACTION, "training_seconds": _NUMBER,
@@ -80,6 +82,12 @@ def card_problem(card: Any, kind: str) -> str | None:
             return f"its {key} is {reprlib.repr(card[key])}, not {_ARTICLE[expected]}{expected}"
     if card["kind"] != kind:
         return f"it describes a {reprlib.repr(card['kind'])} model, not {kind!r}"
+    if card["verdict_score"] not in VERDICT_SCORES:
+        return f"its verdict_score {reprlib.repr(card['verdict_score'])} is not one of {', '.join(VERDICT_SCORES)}"
+    if card["not_digit_below"] > card["sure_from"]:
+        return f"its not_digit_below {card['not_digit_below']} is above its sure_from {card['sure_from']}"
+    if card["verdict_score"] == "msp" and not 0 <= card["not_digit_below"] <= card["sure_from"] <= 1:
+        return "its msp thresholds are not probabilities in [0, 1]"
     if not _SHA256.fullmatch(card["sha256"]):
         return f"its sha256 {reprlib.repr(card['sha256'])} is not 64 lowercase hex digits"
     return None
