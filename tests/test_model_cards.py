@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.model_files import REQUIRED_CARD_FIELDS, card_problem
+from playground.digits.weights import card_problem, REQUIRED_CARD_FIELDS
 
 VALID = {
     "name": "cnn", "kind": "cnn", "architecture": "a CNN", "parameters": 160858, "epochs": 3, "seed": 0,

@@ -6,7 +6,7 @@ import pytest
 
 from playground.digits.nondigits import (KINDS, TEST_SEED, TRAIN_SEED, VALIDATION_SEED, kind_of, nondigit_canvas,
                                   nondigit_canvases, nondigit_forms)
-from playground.preprocess import preprocess
+from playground.digits.preprocessing import preprocess
 
 
 def test_a_seed_gives_the_same_drawings_every_time_and_in_any_count():

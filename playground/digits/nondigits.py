@@ -3,7 +3,7 @@
 Each kind is a small function that returns strokes (polylines) in a unit box, y pointing down. A drawing
 picks a kind, draws its strokes with a little hand wobble, and places them on a 280×280 black canvas at a
 random size and position, as white round strokes of one random width: the same rendering and the same
-ranges as ``playground.drawing.render_skeleton`` with ``random_style``. Nothing here is honestly a digit:
+ranges as ``playground.digits.redraw.render_skeleton`` with ``random_style``. Nothing here is honestly a digit:
 no plain circle or ellipse (a 0), no single vertical stroke (a 1), no Z (a 2) or S (a 5).
 
 Every drawing has its own generator seeded by (seed, index), so a seed gives the same drawings in any
