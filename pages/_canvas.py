@@ -9,7 +9,6 @@ import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
 
 from playground.digits.canvas_png import CANVAS_PX, CanvasImageError, decode_canvas_png
-from playground.digits.preprocessing import DrawingError, preprocess
 
 # Mounted once on the Digit canvas page, this script helps the canvas component in two ways:
 # - The canvas sends a drawing to the app 200 ms after the last change (a debounce in its frontend). The script
@@ -90,8 +89,9 @@ def draw_canvas() -> bytes | None:
     return payload
 
 
-def decoded_drawing(payload: bytes | None) -> tuple[np.ndarray | None, str | None]:
-    """The canvas image, decoded once per distinct payload, or why it was refused."""
+def read_drawing(payload: bytes | None) -> tuple[np.ndarray | None, str | None]:
+    """The canvas image (None before the first stroke), decoded once per distinct payload, or why the browser's
+    payload was refused."""
     if payload is None:
         return None, None
     digest = hashlib.sha256(payload).digest()
@@ -102,13 +102,3 @@ def decoded_drawing(payload: bytes | None) -> tuple[np.ndarray | None, str | Non
             st.session_state[DECODED_KEY] = (digest, None, str(err))
     return st.session_state[DECODED_KEY][1:]
 
-
-def read_drawing(payload: bytes | None) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
-    """The canvas image, its 28×28 MNIST-form input (None when there is no ink), and why it cannot be read."""
-    image, refusal = decoded_drawing(payload)
-    if image is None:
-        return None, None, refusal
-    try:
-        return image, preprocess(image), None
-    except DrawingError as err:
-        return image, None, str(err)

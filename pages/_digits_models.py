@@ -17,6 +17,7 @@ from playground.digits.mnist import load_mnist
 from playground.digits.explain import linear_templates
 from playground.digits.mistakes import mistakes
 from playground.digits.models import MODEL_LABELS, MODEL_NAMES
+from playground.digits.reading import rule_from_card, score, VerdictRule
 from playground.digits.weights import card_rows, load_card, ModelFileError, rebuild_command
 
 if TYPE_CHECKING:
@@ -40,14 +41,35 @@ def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-@st.cache_data(show_spinner="Reading all 10,000 test digits with this model…")
-def cached_mistakes(kind: str, models_dir: str) -> pd.DataFrame:
-    """The model's misread test digits, from predictions over the whole test set."""
+@st.cache_resource(show_spinner="Reading all 10,000 test digits with this model…")
+def cached_test_logits(kind: str, models_dir: str) -> np.ndarray:
+    """The model's logits for every MNIST test digit (shared by every session, so made read-only)."""
     from playground.digits.models import logits_for_forms
 
-    images, labels = cached_test_set()
+    images, _ = cached_test_set()
     logits = logits_for_forms(images.astype(np.float32) / 255.0, cached_model(kind, models_dir))
-    return mistakes(logits, labels)
+    logits.setflags(write=False)
+    return logits
+
+
+@st.cache_data(show_spinner=False)
+def cached_mistakes(kind: str, models_dir: str) -> pd.DataFrame:
+    """The model's misread test digits, from predictions over the whole test set."""
+    return mistakes(cached_test_logits(kind, models_dir), cached_test_set()[1])
+
+
+@st.cache_resource(show_spinner=False)
+def cached_rule(kind: str, models_dir: str) -> VerdictRule:
+    """The verdict rule on the model's card (a card that fails its checks raises ``ModelFileError``)."""
+    return rule_from_card(load_card(kind, Path(models_dir)))
+
+
+@st.cache_resource(show_spinner=False)
+def cached_test_scores(kind: str, models_dir: str) -> np.ndarray:
+    """The verdict score of every MNIST test digit: what a real digit scores, for the evidence chart."""
+    values = score(cached_test_logits(kind, models_dir), cached_rule(kind, models_dir).score)
+    values.setflags(write=False)
+    return values
 
 
 @st.cache_data

@@ -45,8 +45,11 @@ def _seed_from_url(page_id: str, specs: list[ParamSpec], widget_keys: Mapping[st
 
 
 def write_state_to_url(page_id: str, specs: list[ParamSpec], values: Mapping[str, Any]) -> None:
-    """Put the page's current values in the URL so the link can be shared."""
+    """Put the page's current values in the URL so the link can be shared, and only them: keys another page
+    left there (the Back button after a hand-off) are dropped."""
     formatted = {s.key: s.format(values[s.key]) for s in specs}
-    if _url_values(specs) != formatted:
+    if set(st.query_params) - set(formatted):
+        st.query_params.from_dict(formatted)
+    elif _url_values(specs) != formatted:
         st.query_params.update(formatted)
     st.session_state[f"_url_seen_{page_id}"] = formatted

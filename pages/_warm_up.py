@@ -31,28 +31,24 @@ def _rehearse_a_drawing() -> None:
     kernel and code path warm. The page loads (and explains) the real model itself."""
     import numpy as np
 
-    from playground.digits import load_model, preprocess
+    from playground.digits import load_model
     from playground.digits.explain import logits_table
     from playground.digits.images import pixel_grid
-    from playground.digits.models import probabilities
-    from playground.digits.reading import drawing_logits, read_verdict
-    from playground.digits.weights import ModelFileError
+    from playground.digits.reading import classify, rule_from_card
+    from playground.digits.weights import load_card, ModelFileError
     from playground.plots import digits as plots
 
     canvas = np.zeros((280, 280, 4), np.uint8)
     canvas[..., 3] = 255
     canvas[60:220, 130:150, :3] = 255  # a "1"
     try:
-        model = load_model("cnn")
+        model, rule = load_model("cnn"), rule_from_card(load_card("cnn"))
     except ModelFileError:
         return
-    form = preprocess(canvas)
-    logits = drawing_logits(form, model)
-    probs = probabilities(logits)
-    verdict = read_verdict(probs)
-    plots.probability_bars(probs, verdict.top, verdict.runner_up)
-    logits_table(logits, 1.0)
-    pixel_grid(form)
+    reading = classify(canvas, model, rule)
+    plots.probability_bars(reading.probabilities, *reading.top_two)
+    logits_table(reading.logits, 1.0)
+    pixel_grid(reading.form)
 
 
 def _rehearse_a_training_step() -> None:

@@ -4,26 +4,31 @@ No torch at import (see pages/_digits_models.py): on a fresh server the canvas s
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
 
+import playground.digits.weights as model_files
 from pages._canvas import CANVAS_HELPERS_JS, CANVAS_VERSION_KEY, draw_canvas, read_drawing
-from pages._digits_models import (cached_mistakes, cached_templates, cached_test_set, load_or_explain, model_card,
-                                  model_is_usable)
-from pages._chart import show_chart
+from pages._digit_reading import show_reading
+from pages._digits_models import (cached_mistakes, cached_rule, cached_templates, cached_test_scores,
+                                  cached_test_set, load_or_explain, model_card, model_is_usable)
 from pages._navigation import require_navigation_frame
 from pages._url import seed_state_from_url, write_state_to_url
-from playground.digits.mnist import MnistFileError
-from playground.plots import digits as plots
-from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
-from playground.softmax import softmax
-from playground.urlstate import ParamSpec, one_of
 from playground.digits.explain import contribution_map, contribution_summary, explorer_query, logits_table
 from playground.digits.images import contribution_image, drawing_thumbnail, enlarge, pixel_grid
-from playground.digits.mistakes import mistake_caption, page_count, page_of, sort_mistakes, SORT_ORDERS
+from playground.digits.mistakes import mistake_caption, page_count, page_of, SORT_ORDERS, sort_mistakes
+from playground.digits.mnist import MnistFileError
 from playground.digits.models import MODEL_LABELS, MODEL_NAMES
-from playground.digits.reading import drawing_logits, read_verdict, top_two, verdict_text
-import playground.digits.weights as model_files
+from playground.digits.preprocessing import DrawingError
+from playground.digits.reading import classify, DigitReading
+from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
+from playground.plots import digits as plots
+from playground.urlstate import ParamSpec, one_of
+
+if TYPE_CHECKING:
+    from torch import nn
 
 PAGE_ID = "digits"
 MODEL_KEY, T_KEY = "digits_model", "digits_T"
@@ -51,18 +56,6 @@ def prompt_to_draw() -> None:
             icon=":material/draw:")
 
 
-def prediction(logits: np.ndarray, temperature: float) -> None:
-    """The "Prediction" metric, a "not sure" note when needed and the 10 probabilities."""
-    probs = softmax(logits, temperature)
-    verdict = read_verdict(probs)
-    st.metric("Prediction", str(verdict.top), delta=f"{verdict.top_probability:.1%}", delta_color="off",
-              delta_arrow="off", delta_description="probability" + ("" if verdict.sure else " · not sure"))
-    (st.success if verdict.sure else st.warning)(verdict_text(verdict))
-    title = "probabilities" + ("" if temperature == 1 else f" at T = {temperature:g}")
-    show_chart(plots.probability_bars(probs, verdict.top, None if verdict.sure else verdict.runner_up, title),
-               "digits_bars")
-
-
 def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
     """Raw drawing thumbnail next to the enlarged 28×28 input the model reads."""
     st.subheader("What the model sees")
@@ -73,34 +66,47 @@ def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
                "mass at the centre of a 28×28 field.")
 
 
-def temperature_and_logits(logits: np.ndarray | None) -> float:
+def temperature_and_logits(reading: DigitReading | None) -> float:
     """Temperature slider, the 10 logits as a table, and the hand-off to the Softmax explorer."""
     st.subheader("Logits and temperature")
     temperature = st.select_slider("Temperature T (probabilities = softmax(logits / T))", TEMPERATURE_OPTIONS,
                                    key=T_KEY)
-    if logits is None:
+    st.caption("Temperature reshapes the ten probabilities: the bars, the table and the top probability change, "
+               "but never the order of the digits, and never the verdict, which is decided on the T = 1 score.")
+    if reading is None:
         st.caption("Draw a digit to see its 10 logits.")
         return temperature
     # A static table: ten rows need no interactive grid, and the Arrow table goes out as it is.
-    st.table(logits_table(logits, temperature), hide_index=True)
+    st.table(logits_table(reading.logits, temperature), hide_index=True)
     # The request is kept in session state (not the button's return value) so it survives a rerun on the way.
     st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:",
-              on_click=st.session_state.__setitem__, args=(EXPLORER_KEY, explorer_query(logits)))
+              on_click=st.session_state.__setitem__,
+              args=(EXPLORER_KEY, explorer_query(reading.logits, temperature, reading.top_two[0])))
     return temperature
 
 
-def contributions(form: np.ndarray, logits: np.ndarray, models_dir: str) -> None:
+def contributions(reading: DigitReading, models_dir: str) -> None:
     """Per-pixel w_c ⊙ x for the predicted class and the runner-up of the softmax regression."""
     st.subheader("Which pixels pushed which digit")
     templates, biases = cached_templates(models_dir)
-    digits = top_two(logits)
-    maps = [contribution_map(form, templates, d) for d in digits]
+    digits = reading.top_two
+    maps = [contribution_map(reading.form, templates, d) for d in digits]
     limit = max(float(np.abs(m).max()) for m in maps)
     for column, digit, contribution in zip(st.columns(2), digits, maps):
         column.image(contribution_image(contribution, limit), width=225,
                      caption=contribution_summary(digit, contribution.sum(), biases[digit]))
     st.caption(f"w ⊙ x pixel by pixel, one scale for both (±{limit:.2f}): red pixels of your ink pushed that "
                "digit's logit up, blue ones pushed it down.")
+
+
+def read_canvas(image: np.ndarray, model: nn.Module, kind: str, models_dir: str) -> tuple[DigitReading | None,
+                                                                                      str | None]:
+    """The reading of the drawing (None when there is no ink), or why it cannot be read."""
+    try:
+        reading = classify(image, model, cached_rule(kind, models_dir))
+    except DrawingError as err:
+        return None, str(err)
+    return (None if reading.verdict == "empty" else reading), None
 
 
 @st.fragment
@@ -110,34 +116,36 @@ def drawing_section(kind: str, models_dir: str) -> None:
     The canvas and the prompt come before the model: on a fresh server, loading it waits for torch's import.
     """
     if EXPLORER_KEY in st.session_state:  # "Open these logits in the Softmax explorer" was pressed
+        st.session_state[CANVAS_VERSION_KEY] += 1  # back on this page later, a clean canvas
         st.switch_page("pages/softmax.py", query_params=st.session_state.pop(EXPLORER_KEY))
     canvas_col, result_col = st.columns(2)
     with canvas_col:
-        st.caption("Draw here. The canvas's own undo, redo and clear tools are under it.")
         payload = draw_canvas()
     with result_col:
-        image, form, problem = read_drawing(payload)
+        image, problem = read_drawing(payload)
         prompt = st.empty()
+        with prompt:
+            prompt_to_draw()
+        model, reading = load_or_explain(kind, models_dir), None
+        if model is None:
+            prompt.empty()  # no "draw a digit" next to an error saying this model cannot read one
+        elif image is not None and problem is None:
+            reading, problem = read_canvas(image, model, kind, models_dir)
         if problem is not None:  # one message in the prompt's place; the rest of the page stays as it was
             prompt.warning(f"This drawing cannot be read: {problem}. Press Clear and draw again.",
                            icon=":material/block:")
-        elif form is None:
-            with prompt:
-                prompt_to_draw()
-        model = load_or_explain(kind, models_dir)
-        if model is None:
-            prompt.empty()  # no "draw a digit" next to an error saying this model cannot read one
-        logits = None if form is None or model is None else drawing_logits(form, model)
-        if logits is not None:
-            prediction(logits, st.session_state.get(T_KEY, 1.0))  # the slider below owns this key
+        elif reading is not None:
+            prompt.empty()
+            show_reading(reading, st.session_state.get(T_KEY, 1.0), cached_rule(kind, models_dir),
+                         cached_test_scores(kind, models_dir), MODEL_NAMES[kind])
     if model is None:
         return
-    if form is not None:
-        what_the_model_sees(image, form)
-    temperature = temperature_and_logits(logits)
+    if reading is not None:
+        what_the_model_sees(image, reading.form)
+    temperature = temperature_and_logits(reading)
     write_state_to_url(PAGE_ID, URL_SPECS, {"model": kind, "T": temperature})
-    if kind == "linear" and form is not None:
-        contributions(form, logits, models_dir)
+    if kind == "linear" and reading is not None:
+        contributions(reading, models_dir)
 
 
 def templates_section(models_dir: str) -> None:
@@ -176,7 +184,8 @@ def main() -> None:
     """Lay the page out: model choice, drawing and prediction, model card, the linear model's insides, mistakes."""
     require_navigation_frame()
     st.title("Digit canvas")
-    st.caption("Draw a digit with the mouse or a finger. The model reads it after every stroke.")
+    st.caption("Draw a digit with the mouse or a finger: the model reads it after every stroke. Undo, redo and "
+               "clear are under the canvas.")
     init_state()
     kind = st.radio("Model", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key=MODEL_KEY, horizontal=True)
     models_dir = str(model_files.MODELS_DIR)

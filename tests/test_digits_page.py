@@ -5,7 +5,6 @@ import base64
 import hashlib
 import io
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ from playground.digits.images import (BLUE, contribution_image, diverging_rgb, d
                                       LIGHT_GRID_LINE, pixel_grid, RED, WHITE)
 from playground.digits.mistakes import mistake_caption, mistakes, page_count, page_of, sort_mistakes
 from playground.digits.models import logits_for_forms, predict_logits, probabilities
-from playground.digits.reading import drawing_logits, entropy_bits, NOT_SURE_ENTROPY_BITS, read_verdict, verdict_text
+from playground.digits.reading import classify, rule_from_card
 import playground.digits.weights as model_files
 from playground.digits.weights import card_rows, load_card, rebuild_command
 
@@ -110,36 +109,17 @@ def assert_clean(at: AppTest) -> None:
 
 # ---------------------------------------------------------------- pure helpers, against torch
 
-def test_entropy_matches_torch():
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        p = rng.dirichlet(np.ones(10) * rng.uniform(0.05, 3))
-        expected = torch.distributions.Categorical(probs=torch.tensor(p)).entropy().item() / math.log(2)
-        assert entropy_bits(p) == pytest.approx(expected, abs=1e-9)
-    assert entropy_bits(np.eye(10)[3]) == 0.0
-    assert entropy_bits(np.full(10, 0.1)) == pytest.approx(math.log2(10))
-
-
-def test_drawing_logits_match_the_batch_path_on_one_thread():
-    model = load_model("cnn")
-    form = preprocess(canvas_image(draw_one))
+def test_classify_reads_a_drawing_on_one_thread_like_the_batch_path():
+    model, image = load_model("cnn"), canvas_image(draw_one)
     torch.set_num_threads(2)
-    logits = drawing_logits(form, model)
+    reading = classify(image, model, rule_from_card(load_card("cnn")))
     # one thread, process-wide and deliberately not restored, so concurrent sessions cannot undo each other
     assert torch.get_num_threads() == 1
+    form = preprocess(image)
+    np.testing.assert_array_equal(reading.form, form)
     in_a_batch = logits_for_forms(np.stack([form, np.zeros_like(form)]), model)[0]
-    np.testing.assert_allclose(logits, in_a_batch, rtol=1e-5, atol=1e-5)
-
-
-def test_verdict_sure_and_not_sure():
-    sure = read_verdict(np.array([0.01] * 3 + [0.91] + [0.01] * 6))
-    assert (sure.top, sure.sure) == (3, True) and "reads a **3**" in verdict_text(sure)
-    split = read_verdict(np.array([0.0, 0.45, 0.0, 0.0, 0.0, 0.0, 0.0, 0.4, 0.15, 0.0]))
-    assert (split.top, split.runner_up, split.sure) == (1, 7, False)
-    assert verdict_text(split).startswith("**Not sure**: 1 (45.0%) or 7 (40.0%)")
-    flat = np.full(10, 0.3 / 9)
-    flat[5] = 0.7  # top p above the threshold but the rest spread thin: entropy ≈ 2.4 bits
-    assert entropy_bits(flat) > NOT_SURE_ENTROPY_BITS and not read_verdict(flat).sure
+    np.testing.assert_allclose(reading.logits, in_a_batch, rtol=1e-5, atol=1e-5)
+    assert (reading.verdict, reading.digit) == ("digit", 1)
 
 
 def test_logits_table_matches_torch_softmax_at_each_temperature():
@@ -157,10 +137,11 @@ def test_logits_table_matches_torch_softmax_at_each_temperature():
 
 def test_explorer_query_is_read_back_by_the_explorer():
     z = np.array([1.23456, -20.5, 0.001234, 1e-7, 12345.678, -3.0, 0.0, 2.5, -0.75, 9.99])
-    query = explorer_query(z)
+    query = explorer_query(z, 2.5, 4)
     parsed = parsing.parse_logits(query["logits"])
     assert len(parsed) == 10 and np.allclose(parsed, z, rtol=5e-4, atol=1e-12)
     assert parsing.parse_class_names(query["classes"]) == [str(d) for d in range(10)]
+    assert parsing.parse_temperature(query["T"]) == 2.5 and query["target"] == "4"
 
 
 def test_contributions_add_up_to_the_linear_models_logits():
@@ -346,8 +327,37 @@ def test_missing_weights_show_the_rebuild_command(tmp_path, monkeypatch):
     assert at.title[0].value != "Digit canvas"
 
 
-def test_explorer_button_hands_over_the_ten_logits():
-    at = digits_page({"model": "linear"}, drawing=canvas_png(draw_one))
+def draw_hash(d: ImageDraw.ImageDraw) -> None:
+    for line in [(110, 40, 90, 240), (190, 40, 170, 240), (40, 100, 240, 100), (40, 180, 240, 180)]:
+        d.line(line, fill=(255, 255, 255, 255), width=18)
+
+
+def test_the_softmax_regression_does_not_call_a_hash_sign_a_sure_digit():
+    at = digits_page({"model": "linear"}, drawing=canvas_png(draw_hash))
+    assert_clean(at)
+    assert prediction(at) == "Not a digit" or " or " in prediction(at)  # a linear model can do less: see README
+    assert not at.success
+
+
+def test_a_hash_sign_is_not_a_digit_and_the_page_says_why_the_bars_still_crown_one():
+    at = digits_page({"model": "cnn"}, drawing=canvas_png(draw_hash))
+    assert_clean(at)
+    assert prediction(at) == "Not a digit"
+    assert not at.success  # a neutral colour, not green
+    assert "always sum to 1" in markdown_text(at) and "none of these" in markdown_text(at)
+    assert page_chart(at, "digits_scores").bars  # its score against the real digits
+    assert "of the real MNIST test digits score lower" in markdown_text(at)
+
+
+def test_temperature_changes_the_bars_but_not_the_verdict():
+    cold, hot = (digits_page({"model": "cnn", "T": t}, drawing=canvas_png(draw_one)) for t in ("0.5", "5"))
+    assert prediction(cold) == prediction(hot) == "1"
+    assert prediction_delta(cold) != prediction_delta(hot)  # the probability moves with T
+
+
+def test_explorer_button_hands_over_the_logits_temperature_and_predicted_digit():
+    at = digits_page({"model": "linear", "T": "2"}, drawing=canvas_png(draw_one))
+    assert prediction(at) == "1"
     logits = logits_frame(at)["logit"].to_numpy()
     at.button[[b.label for b in at.button].index("Open these logits in the Softmax explorer")].click().run()
     assert_clean(at)
@@ -356,6 +366,10 @@ def test_explorer_button_hands_over_the_ten_logits():
     assert at.query_params["classes"] == ",".join(str(d) for d in range(10))
     box = next(t for t in at.text_area if t.label.startswith("Logits"))
     assert np.allclose(parsing.parse_logits(box.value), sent)
+    assert at.query_params["T"] == "2" and at.select_slider[0].value == 2.0  # not back at T = 1
+    assert at.query_params["target"] == "1" and at.selectbox[0].value == 1  # the predicted digit is the true class
+    ours = next(m.value for m in at.metric if m.label.startswith("−log p_y"))
+    assert float(ours) < 1.0  # the loss of the predicted digit, not of class 0
 
 
 def test_bad_url_values_warn_and_fall_back():

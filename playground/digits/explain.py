@@ -20,10 +20,12 @@ def logits_table(logits: np.ndarray, temperature: float) -> pa.Table:
     return pa.table(columns)
 
 
-def explorer_query(logits: np.ndarray) -> dict[str, str]:
-    """Query params that open the Softmax explorer on these 10 logits with the digit names."""
+def explorer_query(logits: np.ndarray, temperature: float, target: int) -> dict[str, str]:
+    """Query params that open the Softmax explorer on these 10 logits, with the digit names, the temperature
+    and ``target`` (the predicted digit) as the true class. Every explorer key is given (shift 0), so the
+    explorer has nothing to add to its URL, and no extra step to go Back through."""
     return {"logits": ",".join(f"{v:.4g}" for v in np.asarray(logits, dtype=np.float64)),
-            "classes": ",".join(CLASS_NAMES)}
+            "classes": ",".join(CLASS_NAMES), "T": f"{temperature:g}", "target": str(int(target)), "shift": "0"}
 
 
 def linear_templates(weight: np.ndarray) -> np.ndarray:

@@ -1,72 +1,120 @@
-"""What the page says of a drawing: the model's logits for it, and whether it reads as one digit or two."""
+"""One reading of a drawing: a digit, a digit that could be either of two, not a digit at all, or nothing drawn.
+
+Softmax must share all of its belief among the ten digits, so the probabilities alone cannot say "none of
+these". The models were fine-tuned with outlier exposure (``python -m playground.digits.train
+--outlier-exposure``): besides the digits they saw drawings that are not digits (``playground.digits.nondigits``)
+and learned to give those flat logits. One score of the logits then tells a digit from a non-digit; the score
+and its two thresholds were chosen on a validation split and are written on the model card.
+The verdict always uses the T = 1 logits, so the page's temperature slider never changes it.
+"""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from playground.digits.preprocessing import preprocess
+from playground.digits.weights import VERDICT_SCORES
 
 if TYPE_CHECKING:
     from torch import nn
 
 CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
-NOT_SURE_PROBABILITY = 0.6  # below this top probability the page says "not sure"
-NOT_SURE_ENTROPY_BITS = 1.5  # above this entropy (max log2(10) ≈ 3.32 bits) the page says "not sure"
+VERDICTS: tuple[str, ...] = ("empty", "not_a_digit", "unsure", "digit")
+
+
+def _logsumexp(logits: np.ndarray) -> np.ndarray:
+    top = logits.max(axis=-1, keepdims=True)
+    return (top + np.log(np.exp(logits - top).sum(axis=-1, keepdims=True)))[..., 0]
+
+
+def score(logits: np.ndarray, name: str) -> np.ndarray:
+    """The digit-likeness score of logits (..., 10), higher for digits.
+
+    "msp": the maximum softmax probability; "logsumexp": log Σ exp(logits), the negative of the energy score.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if name == "msp":
+        return np.exp(z.max(axis=-1) - _logsumexp(z))
+    if name == "logsumexp":
+        return _logsumexp(z)
+    raise ValueError(f"score must be one of {VERDICT_SCORES}, not {name!r}")
 
 
 @dataclass(frozen=True)
-class DigitVerdict:
-    """What the page says about one set of probabilities: the top two classes and how sure it is."""
+class VerdictRule:
+    """One score and two thresholds: below ``not_digit_below`` not a digit, from ``sure_from`` a digit, unsure
+    between."""
 
-    top: int
-    top_probability: float
-    runner_up: int
-    runner_up_probability: float
-    entropy_bits: float
-    sure: bool
+    score: str
+    not_digit_below: float
+    sure_from: float
+
+    def __post_init__(self) -> None:
+        if self.score not in VERDICT_SCORES:
+            raise ValueError(f"score must be one of {VERDICT_SCORES}, not {self.score!r}")
+        if not self.not_digit_below <= self.sure_from:
+            raise ValueError(f"not_digit_below {self.not_digit_below} is above sure_from {self.sure_from}")
+
+    def verdicts(self, logits: np.ndarray) -> np.ndarray:
+        """The verdicts ("not_a_digit", "unsure" or "digit") of logits (N, 10), as a string array (N,)."""
+        s = score(logits, self.score)
+        return np.where(s < self.not_digit_below, "not_a_digit", np.where(s < self.sure_from, "unsure", "digit"))
 
 
-def drawing_logits(form: np.ndarray, model: nn.Module) -> np.ndarray:
-    """The model's 10 logits (float64) for one MNIST-form drawing (28, 28), computed on one thread."""
-    # Imported here, not at the top: this module stays torch-free so the page can draw its canvas while torch
-    # is still importing; by the time a model exists, torch is loaded and these imports are free.
+def rule_from_card(card: dict[str, Any]) -> VerdictRule:
+    """The verdict rule written on a model card (``load_card`` has checked its fields)."""
+    return VerdictRule(card["verdict_score"], float(card["not_digit_below"]), float(card["sure_from"]))
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    """What a drawing reads as, and what it was decided on.
+
+    ``digit`` and ``runner_up`` are the top two classes for "digit" and "unsure", None otherwise;
+    ``probabilities`` are the T = 1 softmax; ``form`` is the 28×28 input the model read. An empty canvas has
+    no form, empty arrays and a NaN score.
+    """
+
+    verdict: str
+    digit: int | None
+    probabilities: np.ndarray
+    logits: np.ndarray
+    score: float
+    runner_up: int | None
+    form: np.ndarray | None = None
+
+    @property
+    def top_two(self) -> tuple[int, int]:
+        """The most and second most probable classes, whatever the verdict (ties go to the lower index)."""
+        first, second = np.argsort(-self.probabilities, kind="stable")[:2]
+        return int(first), int(second)
+
+
+def reading_of_logits(logits: np.ndarray, rule: VerdictRule, form: np.ndarray | None = None) -> DigitReading:
+    """The reading of one drawing's 10 logits."""
+    z = np.asarray(logits, dtype=np.float64)
+    verdict = str(rule.verdicts(z[None])[0])
+    probs = np.exp(z - _logsumexp(z))
+    top, second = (int(i) for i in np.argsort(-probs, kind="stable")[:2])
+    is_digit = verdict in ("digit", "unsure")
+    return DigitReading(verdict, top if is_digit else None, probs, z, float(score(z, rule.score)),
+                        second if is_digit else None, form)
+
+
+def classify(image: np.ndarray, model: nn.Module, rule: VerdictRule) -> DigitReading:
+    """Read a canvas image (RGBA or grayscale, as ``preprocess`` takes) with a loaded model and its card's rule.
+
+    Raises ``DrawingError`` for an image that cannot be a drawing (see ``preprocess``).
+    """
+    form = preprocess(image)
+    if form is None:
+        return DigitReading("empty", None, np.zeros(0), np.zeros(0), float("nan"), None)
+    # Imported here: this module stays torch-free, so the page can draw its canvas while torch is still
+    # importing; by the time a model exists, torch is loaded and these imports are free.
     from playground.digits.models import logits_for_forms
     from playground.torch_runtime import use_one_thread
 
     use_one_thread()
-    return logits_for_forms(np.asarray(form)[None], model)[0]
-
-
-def entropy_bits(probs: np.ndarray) -> float:
-    """Shannon entropy in bits of a probability vector (0 log 0 counts as 0)."""
-    p = np.asarray(probs, dtype=np.float64)
-    positive = p[p > 0]
-    return float(-(positive * np.log2(positive)).sum())
-
-
-def top_two(probs: np.ndarray) -> tuple[int, int]:
-    """Indices of the most and second most probable classes (ties go to the lower index)."""
-    order = np.argsort(-np.asarray(probs, dtype=np.float64), kind="stable")
-    return int(order[0]), int(order[1])
-
-
-def read_verdict(probs: np.ndarray) -> DigitVerdict:
-    """Top two classes and whether the model is sure: top p ≥ threshold and entropy ≤ threshold."""
-    p = np.asarray(probs, dtype=np.float64)
-    top, runner_up = top_two(p)
-    entropy = entropy_bits(p)
-    sure = p[top] >= NOT_SURE_PROBABILITY and entropy <= NOT_SURE_ENTROPY_BITS
-    return DigitVerdict(top, float(p[top]), runner_up, float(p[runner_up]), entropy, bool(sure))
-
-
-def verdict_text(verdict: DigitVerdict) -> str:
-    """One sentence for the reader: the prediction, or "not sure" with the top two."""
-    if verdict.sure:
-        return f"It reads a **{verdict.top}** with probability {verdict.top_probability:.1%}."
-    return (
-        f"**Not sure**: {verdict.top} ({verdict.top_probability:.1%}) or {verdict.runner_up} "
-        f"({verdict.runner_up_probability:.1%}); entropy {verdict.entropy_bits:.2f} of "
-        f"{math.log2(len(CLASS_NAMES)):.2f} bits."
-    )
+    return reading_of_logits(logits_for_forms(form[None], model)[0], rule, form)

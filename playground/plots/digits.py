@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from playground.plots.svg import Series, bar_chart
 
 TOP_COLOR = "#4f46e5"
+NOT_DIGIT_COLOR = "#cbd5e1"  # score bins where the page says "not a digit"
 RUNNER_UP_COLOR = "#f59e0b"
 OTHER_COLOR = "#94a3b8"
 GUTTER = 3  # NaN pixels between the columns of a mosaic
@@ -34,6 +35,33 @@ def probability_bars(probs: npt.ArrayLike, top: int, runner_up: int | None = Non
     return bar_chart([str(i) for i in range(len(p))], [Series("p", p, colors)], y_range=(0.0, 1.0),
                      y_ticks=(0.0, 0.25, 0.5, 0.75, 1.0), y_label=title, aria_label="Probability of each digit",
                      chart_id="digits_bars", value_format="{:.0%}", tick_format="{:.0%}", height=240, legend=False)
+
+
+def score_bins(test_scores: npt.ArrayLike, drawing_score: float, score_name: str,
+               bins: int = 9) -> np.ndarray:
+    """Bin edges for the score chart: 0.1 to 1 for the max softmax probability (never below 1/10), else
+    evenly across the real digits' scores and the drawing's."""
+    if score_name == "msp":
+        return np.linspace(0.1, 1.0, bins + 1)
+    values = np.asarray(test_scores, dtype=np.float64)
+    low, high = min(values.min(), drawing_score), max(values.max(), drawing_score)
+    return np.linspace(np.floor(low), np.ceil(high), bins + 1)
+
+
+def score_chart(test_scores: npt.ArrayLike, drawing_score: float, not_digit_below: float, score_name: str) -> str:
+    """SVG bars: the share of real MNIST test digits in each score bin, the bins where the page says "not a
+    digit" in grey, and the bin of this drawing's score in amber."""
+    values = np.asarray(test_scores, dtype=np.float64)
+    edges = score_bins(values, drawing_score, score_name)
+    counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges)
+    share = counts / max(len(values), 1)
+    mine = int(np.clip(np.searchsorted(edges, drawing_score, side="right") - 1, 0, len(share) - 1))
+    colors = [NOT_DIGIT_COLOR if high <= not_digit_below else TOP_COLOR for high in edges[1:]]
+    colors[mine] = RUNNER_UP_COLOR
+    names = [f"{low:.3g}–{high:.3g}" for low, high in zip(edges[:-1], edges[1:])]
+    return bar_chart(names, [Series("real digits", share, colors)], y_range=(0.0, 1.0), y_ticks=(0.0, 0.5, 1.0),
+                     y_label="share of real digits", aria_label="Scores of real MNIST test digits and of this drawing",
+                     chart_id="digits_scores", value_format="{:.0%}", tick_format="{:.0%}", height=170, legend=False)
 
 
 def _square_axes(fig: go.Figure) -> None:
@@ -64,13 +92,16 @@ def _tile_labels(owner: np.ndarray, names: Sequence[str]) -> np.ndarray:
 
 
 def _mosaic_figure(tiles: np.ndarray, names: Sequence[str], columns: int, zmax: float, height: int,
-                   title: str, hover_value: str) -> go.Figure:
-    """One diverging heatmap of the tiles, each titled, with the tile's name on hover."""
+                   title: str, hover_value: str, scale_title: str) -> go.Figure:
+    """One diverging heatmap of the tiles on one shared scale, each tile titled, the scale labelled right
+    under the tiles, and the tile's name and value on hover."""
     z, owner = mosaic(tiles, columns)
     h, w = tiles.shape[1:]
     fig = go.Figure(go.Heatmap(
         z=z, customdata=_tile_labels(owner, names), colorscale=DIVERGING, zmin=-zmax, zmax=zmax, zmid=0,
-        hoverongaps=False, colorbar=dict(thickness=10, len=0.9),
+        hoverongaps=False,
+        colorbar=dict(orientation="h", thickness=12, len=0.6, y=-0.02, yanchor="top", title=dict(text=scale_title,
+                      side="bottom")),
         hovertemplate="%{customdata}: " + hover_value + " = %{z:.3f}<extra></extra>",
     ))
     for i, name in enumerate(names):
@@ -78,13 +109,19 @@ def _mosaic_figure(tiles: np.ndarray, names: Sequence[str], columns: int, zmax: 
         fig.add_annotation(x=c * (w + GUTTER) + (w - 1) / 2, y=r * (h + ROW_GUTTER) - 0.6, text=name,
                            showarrow=False, yanchor="bottom", font=dict(size=12))
     _square_axes(fig)
-    fig.update_layout(height=height, margin=dict(l=4, r=4, t=50, b=4), title=title)
+    fig.update_layout(height=height, margin=dict(l=4, r=4, t=50, b=70), title=title)
     return fig
 
 
 def template_grid(templates: npt.ArrayLike) -> go.Figure:
-    """The 10 rows of W as 28×28 templates in a 2×5 grid, on one diverging colour scale centred at 0."""
+    """The 10 rows of W as 28×28 templates in a 2×5 grid, large, on one diverging colour scale centred at 0.
+
+    The scale ends at the 99th percentile of |w|, so a few extreme pixels do not wash out every template's
+    shape (stronger weights show at full colour; hovering gives the exact value).
+    """
     t = np.asarray(templates, dtype=np.float64)
-    zmax = float(np.abs(t).max()) or 1.0
-    return _mosaic_figure(t, [f"w for {d}" for d in range(len(t))], columns=5, zmax=zmax, height=300,
-                          title="The rows of W", hover_value="w")
+    zmax = float(np.percentile(np.abs(t), 99)) or 1.0
+    return _mosaic_figure(t, [f"digit {d}" for d in range(len(t))], columns=5, zmax=zmax, height=520,
+                          title="The rows of W: one 28×28 template per digit", hover_value="w",
+                          scale_title=f"weight w (one scale for all ten; red raises that digit's logit, blue "
+                                      f"lowers it; full colour from ±{zmax:.2f})")

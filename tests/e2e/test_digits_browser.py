@@ -101,6 +101,15 @@ def test_explorer_link_carries_the_logits(page, app_url):
     box_values = box.input_value()
     shown = [float(v) for v in box_values.replace(",", " ").split()]
     assert shown == pytest.approx(sent, abs=1e-9), (box_values, sent)
+    assert query["target"] == ["7"] and query["T"] == ["1"]
+    assert_no_exception(page)
+    page.go_back()  # the browser's Back button: a clean digit page, not one holding the explorer's keys
+    page.wait_for_url("**/digits**", timeout=20_000)
+    wait_for_app_run(page)
+    page.wait_for_function("() => !location.search.includes('logits')", timeout=20_000)
+    assert set(parse_qs(urlparse(page.url).query)) <= {"model", "T"}, page.url
+    expect(page.get_by_text("Draw a digit", exact=False).first).to_be_visible()
+    assert ink_pixels(page) == 0
     assert_no_exception(page)
 
 
@@ -180,5 +189,27 @@ def test_phone_touch_drawing_fits_the_screen(phone_page, app_url):
     overflow = page.evaluate("""() => { const m = document.querySelector('[data-testid=stMain]');
         return [document.documentElement.scrollWidth, m.scrollWidth, m.clientWidth]; }""")
     assert overflow[0] <= 390 and overflow[1] <= overflow[2] + 1, overflow
+    canvas = page.locator(CANVAS).bounding_box()
+    shown = page.locator(METRIC).bounding_box()  # the digit and its probability
+    height = page.viewport_size["height"]
+    assert canvas["y"] >= 0 and shown["y"] + shown["height"] <= height, (canvas, shown)  # no scrolling needed
     assert_no_exception(page)
     screenshot(page, "digits-phone")
+
+
+DASH = [[(0.0, 0.5), (1.0, 0.5)]]
+HASH = [[(0.35, 0.0), (0.25, 1.0)], [(0.75, 0.0), (0.65, 1.0)], [(0.0, 0.33), (1.0, 0.33)], [(0.0, 0.7), (1.0, 0.7)]]
+
+
+@pytest.mark.parametrize("shape", [DASH, HASH], ids=["dash", "hash"])
+def test_a_drawing_that_is_no_digit_is_called_so_in_a_neutral_colour(phone_page, app_url, shape):
+    page = phone_page
+    open_page(page, app_url, "digits", f"model={MODEL}")
+    draw_with_touch(page, shape, 40, 60, 200)
+    assert prediction_after_drawing(page) == "Not a digit"
+    message = page.get_by_text("This does not look like a digit", exact=False)
+    expect(message).to_be_visible()
+    assert page.locator("[data-testid='stAlertContentSuccess']").count() == 0  # not green
+    expect(page.locator("figure[data-chart='digits_scores']")).to_be_attached()
+    assert_no_exception(page)
+    screenshot(page, f"digits-phone-not-a-digit-{'dash' if shape is DASH else 'hash'}")

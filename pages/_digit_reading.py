@@ -1,0 +1,66 @@
+"""What the Digit canvas says of a drawing: the prediction, the verdict in words, the ten bars and the evidence."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from pages._chart import show_chart
+from playground.digits.reading import DigitReading, VerdictRule
+from playground.plots import digits as plots
+from playground.softmax import softmax
+
+SCORE_NAMES = {"msp": "top probability at T = 1 (the maximum softmax probability)",
+               "logsumexp": "log Σ exp(logits) (how strongly the logits point anywhere at all)"}
+
+
+def prediction_metric(reading: DigitReading, probs: np.ndarray) -> None:
+    """The headline: the digit, "4 or 9", or "Not a digit", with the top probability."""
+    top, second = reading.top_two
+    value = {"digit": str(top), "unsure": f"{top} or {second}", "not_a_digit": "Not a digit"}[reading.verdict]
+    description = {"digit": "probability", "unsure": f"probability of {top}",
+                   "not_a_digit": f"the top bar ({top}), all the same"}[reading.verdict]
+    st.metric("Prediction", value, delta=f"{probs[top]:.1%}", delta_color="off", delta_arrow="off",
+              delta_description=description)
+
+
+def verdict_message(reading: DigitReading, probs: np.ndarray, model_name: str) -> None:
+    """The verdict in a sentence: green for a digit, amber for two candidates, plain for not a digit."""
+    top, second = reading.top_two
+    if reading.verdict == "digit":
+        st.success(f"It reads a **{top}** with probability {probs[top]:.1%}.")
+    elif reading.verdict == "unsure":
+        st.warning(f"**Not sure**: a {top} ({probs[top]:.1%}) or a {second} ({probs[second]:.1%}). It looks like "
+                   f"a real digit to the {model_name}, but it cannot tell which of the two.")
+    else:
+        with st.container(border=True):
+            st.markdown(f"**This does not look like a digit** to the {model_name}. The bars still crown a "
+                        f"winner, {top}, because softmax has no \"none of these\": its ten probabilities always "
+                        "sum to 1, so it must share out all of its belief among the ten digits, even for a "
+                        "drawing that is none of them. The score below gives it away.")
+
+
+def evidence(reading: DigitReading, rule: VerdictRule, test_scores: np.ndarray) -> None:
+    """This drawing's score against the scores of the 10,000 real MNIST test digits."""
+    below = float((test_scores < reading.score).mean())
+    show_chart(plots.score_chart(test_scores, reading.score, rule.not_digit_below, rule.score), "digits_scores")
+    st.caption(f"Score: {SCORE_NAMES[rule.score]}. This drawing scores **{reading.score:.3g}** (amber); "
+               f"{below:.1%} of the real MNIST test digits score lower. Below {rule.not_digit_below:.3g} (grey) "
+               "the page says \"not a digit\": a threshold chosen on held-out drawings, never on the test digits "
+               "(see the model card).")
+
+
+def show_reading(reading: DigitReading, temperature: float, rule: VerdictRule, test_scores: np.ndarray,
+                 model_name: str) -> None:
+    """Prediction first (a phone shows it right under the canvas), then the words, the bars and the evidence."""
+    probs = softmax(reading.logits, temperature)
+    prediction_metric(reading, probs)
+    verdict_message(reading, probs, model_name)
+    top, second = reading.top_two
+    title = "probabilities" + ("" if temperature == 1 else f" at T = {temperature:g}")
+    show_chart(plots.probability_bars(probs, top, second if reading.verdict == "unsure" else None, title),
+               "digits_bars")
+    if reading.verdict == "digit":
+        with st.expander("Why a digit? Its score against 10,000 real ones"):
+            evidence(reading, rule, test_scores)
+    else:
+        evidence(reading, rule, test_scores)
