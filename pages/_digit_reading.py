@@ -18,7 +18,7 @@ def prediction_metric(reading: DigitReading, probs: np.ndarray) -> None:
     top, second = reading.top_two
     value = {"digit": str(top), "unsure": f"{top} or {second}", "not_a_digit": "Not a digit"}[reading.verdict]
     description = {"digit": "probability", "unsure": f"probability of {top}",
-                   "not_a_digit": f"the top bar ({top}), all the same"}[reading.verdict]
+                   "not_a_digit": f"on {top}, the highest bar all the same"}[reading.verdict]
     st.metric("Prediction", value, delta=f"{probs[top]:.1%}", delta_color="off", delta_arrow="off",
               delta_description=description)
 
@@ -43,8 +43,9 @@ def evidence(reading: DigitReading, rule: VerdictRule, test_scores: np.ndarray) 
     """This drawing's score against the scores of the 10,000 real MNIST test digits."""
     below = float((test_scores < reading.score).mean())
     show_chart(plots.score_chart(test_scores, reading.score, rule.not_digit_below, rule.score), "digits_scores")
-    st.caption(f"Score: {SCORE_NAMES[rule.score]}. This drawing scores **{reading.score:.3g}** (amber); "
-               f"{below:.1%} of the real MNIST test digits score lower. Below {rule.not_digit_below:.3g} (grey) "
+    st.caption(f"Score: {SCORE_NAMES[rule.score]}, in bins named by their lower end. This drawing scores "
+               f"**{reading.score:.3g}** (the amber bar marks its bin); {below:.1%} of the real MNIST test digits "
+               f"score lower. Below {rule.not_digit_below:.3g} (grey) "
                "the page says \"not a digit\": a threshold chosen on held-out drawings, never on the test digits "
                "(see the model card).")
 

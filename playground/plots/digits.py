@@ -49,19 +49,19 @@ def score_bins(test_scores: npt.ArrayLike, drawing_score: float, score_name: str
 
 
 def score_chart(test_scores: npt.ArrayLike, drawing_score: float, not_digit_below: float, score_name: str) -> str:
-    """SVG bars: the share of real MNIST test digits in each score bin, the bins where the page says "not a
-    digit" in grey, and the bin of this drawing's score in amber."""
+    """SVG bars over score bins (each named by its lower edge): the share of real MNIST test digits in each
+    (grey where the page says "not a digit"), and a full-height amber bar at the bin of this drawing's score."""
     values = np.asarray(test_scores, dtype=np.float64)
     edges = score_bins(values, drawing_score, score_name)
     counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges)
     share = counts / max(len(values), 1)
-    mine = int(np.clip(np.searchsorted(edges, drawing_score, side="right") - 1, 0, len(share) - 1))
+    mine = np.zeros(len(share))
+    mine[int(np.clip(np.searchsorted(edges, drawing_score, side="right") - 1, 0, len(share) - 1))] = 1.0
     colors = [NOT_DIGIT_COLOR if high <= not_digit_below else TOP_COLOR for high in edges[1:]]
-    colors[mine] = RUNNER_UP_COLOR
-    names = [f"{low:.3g}–{high:.3g}" for low, high in zip(edges[:-1], edges[1:])]
-    return bar_chart(names, [Series("real digits", share, colors)], y_range=(0.0, 1.0), y_ticks=(0.0, 0.5, 1.0),
+    series = [Series("real digits", share, colors), Series("your drawing", mine, RUNNER_UP_COLOR)]
+    return bar_chart([f"{low:.2g}" for low in edges[:-1]], series, y_range=(0.0, 1.0), y_ticks=(0.0, 0.5, 1.0),
                      y_label="share of real digits", aria_label="Scores of real MNIST test digits and of this drawing",
-                     chart_id="digits_scores", value_format="{:.0%}", tick_format="{:.0%}", height=170, legend=False)
+                     chart_id="digits_scores", value_format="{:.0%}", tick_format="{:.0%}", height=190)
 
 
 def _square_axes(fig: go.Figure) -> None:
