@@ -20,7 +20,7 @@ from playground.digits.redraw import _to_rgba, CANVAS
 
 TRAIN_SEED = 31_337  # outliers the models are fine-tuned on
 VALIDATION_SEED = 42_424  # outliers the verdict thresholds are chosen on
-TEST_SEED = 90_001  # outliers the figures (bench/nondigits.py) are measured on
+TEST_SEED = 90_001  # outliers the figures (bench/digits.py) are measured on
 
 STROKE = (10, 28)  # canvas px, as drawing.random_style
 SIZE = (70, 250)  # the drawing's long side in canvas px (random_style's digits are 90-240 tall)
