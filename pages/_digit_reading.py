@@ -1,13 +1,20 @@
 """What the Digit canvas says of a drawing: the prediction, the verdict in words, the ten bars and the evidence."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
 
 from pages._chart import show_chart
-from playground.digits.reading import DigitReading, VerdictRule
+from pages._digits_models import cached_rule
+from playground.digits.preprocessing import DrawingError
+from playground.digits.reading import classify, DigitReading, VerdictRule
 from playground.plots import digits as plots
 from playground.softmax import softmax
+
+if TYPE_CHECKING:
+    from torch import nn
 
 SCORE_NAMES = {"msp": "top probability at T = 1 (the maximum softmax probability)",
                "logsumexp": "log Σ exp(logits) (how strongly the logits point anywhere at all)"}
@@ -65,3 +72,13 @@ def show_reading(reading: DigitReading, temperature: float, rule: VerdictRule, t
             evidence(reading, rule, test_scores)
     else:
         evidence(reading, rule, test_scores)
+
+
+def read_canvas(image: np.ndarray, model: nn.Module, kind: str, models_dir: str) -> tuple[DigitReading | None,
+                                                                                      str | None]:
+    """The reading of the drawing (None when there is no ink), or why it cannot be read."""
+    try:
+        reading = classify(image, model, cached_rule(kind, models_dir))
+    except DrawingError as err:
+        return None, str(err)
+    return (None if reading.verdict == "empty" else reading), None

@@ -4,14 +4,12 @@ No torch at import (see pages/_digits_models.py): on a fresh server the canvas s
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import streamlit as st
 
 import playground.digits.weights as model_files
 from pages._canvas import CANVAS_HELPERS_JS, CANVAS_VERSION_KEY, draw_canvas, read_drawing
-from pages._digit_reading import show_reading
+from pages._digit_reading import read_canvas, show_reading
 from pages._digits_models import (cached_mistakes, cached_rule, cached_templates, cached_test_scores,
                                   cached_test_set, load_or_explain, model_card, model_is_usable)
 from pages._navigation import require_navigation_frame
@@ -21,14 +19,10 @@ from playground.digits.images import contribution_image, drawing_thumbnail, enla
 from playground.digits.mistakes import mistake_caption, page_count, page_of, SORT_ORDERS, sort_mistakes
 from playground.digits.mnist import MnistFileError
 from playground.digits.models import MODEL_LABELS, MODEL_NAMES
-from playground.digits.preprocessing import DrawingError
-from playground.digits.reading import classify, DigitReading
+from playground.digits.reading import DigitReading
 from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
 from playground.plots import digits as plots
 from playground.urlstate import ParamSpec, one_of
-
-if TYPE_CHECKING:
-    from torch import nn
 
 PAGE_ID = "digits"
 MODEL_KEY, T_KEY = "digits_model", "digits_T"
@@ -97,16 +91,6 @@ def contributions(reading: DigitReading, models_dir: str) -> None:
                      caption=contribution_summary(digit, contribution.sum(), biases[digit]))
     st.caption(f"w ⊙ x pixel by pixel, one scale for both (±{limit:.2f}): red pixels of your ink pushed that "
                "digit's logit up, blue ones pushed it down.")
-
-
-def read_canvas(image: np.ndarray, model: nn.Module, kind: str, models_dir: str) -> tuple[DigitReading | None,
-                                                                                      str | None]:
-    """The reading of the drawing (None when there is no ink), or why it cannot be read."""
-    try:
-        reading = classify(image, model, cached_rule(kind, models_dir))
-    except DrawingError as err:
-        return None, str(err)
-    return (None if reading.verdict == "empty" else reading), None
 
 
 @st.fragment
