@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from pages._language import apply_language, note_language_in_url
 from playground.urlstate import ParamSpec, parse_params
 
 
@@ -47,9 +48,10 @@ def _seed_from_url(page_id: str, specs: list[ParamSpec], widget_keys: Mapping[st
 def write_state_to_url(page_id: str, specs: list[ParamSpec], values: Mapping[str, Any]) -> None:
     """Put the page's current values in the URL so the link can be shared, and only them: keys another page
     left there (the Back button after a hand-off) are dropped."""
-    formatted = {s.key: s.format(values[s.key]) for s in specs}
+    formatted = {s.key: s.format(values[s.key]) for s in specs} | {"lang": apply_language()}
+    note_language_in_url(formatted["lang"])
     if set(st.query_params) - set(formatted):
         st.query_params.from_dict(formatted)
-    elif _url_values(specs) != formatted:
+    elif {key: st.query_params.get(key) for key in formatted if key in st.query_params} != formatted:
         st.query_params.update(formatted)
     st.session_state[f"_url_seen_{page_id}"] = formatted

@@ -7,3 +7,4 @@ REPO_ROOT: Path = Path(__file__).resolve().parent.parent
 ASSETS_DIR: Path = REPO_ROOT / "assets"
 MODELS_DIR: Path = ASSETS_DIR / "models"
 MNIST_DIR: Path = ASSETS_DIR / "mnist"
+LOCALES_DIR: Path = REPO_ROOT / "locales"

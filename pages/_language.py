@@ -1,0 +1,34 @@
+"""The session's language: the browser's by default, the sidebar's switch, or a link's ``lang`` key."""
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.i18n import LANGUAGES, language_of_locale, use_language
+
+LANG_KEY, URL_SEEN_KEY = "lang", "_lang_url_seen"
+NAMES = {"ko": "한국어", "en": "English"}
+
+
+def choose_language() -> str:
+    """Pick this session's language (a new ``lang`` in the URL wins, then the switch, then the browser's
+    locale), show the switch in the sidebar, and translate this run into it."""
+    from_url = st.query_params.get("lang")
+    if from_url in LANGUAGES and from_url != st.session_state.get(URL_SEEN_KEY):
+        st.session_state[LANG_KEY] = from_url
+    st.session_state[URL_SEEN_KEY] = from_url
+    if st.session_state.get(LANG_KEY) not in LANGUAGES:
+        st.session_state[LANG_KEY] = language_of_locale(st.context.locale)
+    st.sidebar.radio("Language / 언어", list(NAMES), format_func=NAMES.get, key=LANG_KEY, horizontal=True)
+    return apply_language()
+
+
+def apply_language() -> str:
+    """Translate this run into the session's language; a fragment calls it first, as its run is a run of its own."""
+    language = st.session_state.get(LANG_KEY, "en")
+    use_language(language)
+    return language
+
+
+def note_language_in_url(language: str) -> None:
+    """The page has put ``lang`` in its URL: that is not a change from outside."""
+    st.session_state[URL_SEEN_KEY] = language
