@@ -48,10 +48,11 @@ def _seed_from_url(page_id: str, specs: list[ParamSpec], widget_keys: Mapping[st
 def write_state_to_url(page_id: str, specs: list[ParamSpec], values: Mapping[str, Any]) -> None:
     """Put the page's current values in the URL so the link can be shared, and only them: keys another page
     left there (the Back button after a hand-off) are dropped."""
-    formatted = {s.key: s.format(values[s.key]) for s in specs} | {"lang": apply_language()}
-    note_language_in_url(formatted["lang"])
-    if set(st.query_params) - set(formatted):
-        st.query_params.from_dict(formatted)
-    elif {key: st.query_params.get(key) for key in formatted if key in st.query_params} != formatted:
-        st.query_params.update(formatted)
+    formatted = {s.key: s.format(values[s.key]) for s in specs}
+    wanted = formatted | {"lang": apply_language()}  # a shared link keeps its language
+    note_language_in_url(wanted["lang"])
+    if set(st.query_params) - set(wanted):
+        st.query_params.from_dict(wanted)
+    elif {key: st.query_params.get(key) for key in wanted} != wanted:
+        st.query_params.update(wanted)
     st.session_state[f"_url_seen_{page_id}"] = formatted

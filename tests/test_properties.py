@@ -282,8 +282,8 @@ def specs() -> dict[str, list[ParamSpec]]:
             (page_specs,) = recorded.values()
             assert [spec.key for spec in page_specs] == URL_KEYS[page]
             url = {key: at.query_params[key] for key in at.query_params}
-            assert sorted(url) == sorted(URL_KEYS[page]), url
-            assert url == {spec.key: spec.format(spec.default) for spec in page_specs}  # a fresh page: defaults
+            assert sorted(url) == sorted([*URL_KEYS[page], "lang"]), url  # every page keeps the language
+            assert url == {spec.key: spec.format(spec.default) for spec in page_specs} | {"lang": "en"}  # defaults
             found[page] = page_specs
     return found
 

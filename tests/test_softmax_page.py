@@ -88,7 +88,7 @@ def test_url_follows_the_widgets():
     at.select_slider(key="softmax_T").set_value(2.0).run()
     at.selectbox(key="softmax_target").set_value(2).run()
     assert_clean(at)
-    assert url(at) == {"logits": "2,0,-1", "T": "2", "shift": "0", "target": "2", "classes": ""}
+    assert url(at) == {"logits": "2,0,-1", "T": "2", "shift": "0", "target": "2", "classes": "", "lang": "en"}
 
 
 # --- typing logits ---------------------------------------------------------------------------
