@@ -5,6 +5,8 @@ import streamlit as st
 
 import playground.parsing as parsing
 import playground.softmax as sm
+from pages._language import apply_language
+from playground.i18n import _
 
 
 def pytorch_loss(column, z, target: int, ours: float) -> None:
@@ -12,25 +14,26 @@ def pytorch_loss(column, z, target: int, ours: float) -> None:
     try:
         torch_loss = sm.torch_cross_entropy_if_loaded(z, target)
     except ImportError as err:
-        column.error(f"{err}. Reinstall the app's requirements: pip install -r requirements.txt")
+        column.error(_("{error}. Reinstall the app's requirements: pip install -r requirements.txt").format(error=err))
         return
     if torch_loss is None:
         with column:
             pytorch_still_loading()
         return
     column.metric("F.cross_entropy (PyTorch)", parsing.format_fixed(torch_loss), border=True)
-    column.caption(f"Difference: {abs(ours - torch_loss):.1e}. The loss is computed on the logits the charts "
-                   "use, (z + c) / T.")
+    column.caption(_("Difference: {difference:.1e}. The loss is computed on the logits the charts use, (z + c) / T.")
+                   .format(difference=abs(ours - torch_loss)))
 
 
 @st.fragment(run_every=2.0)
 def pytorch_still_loading() -> None:
     """Stands in for PyTorch's loss while a freshly started server imports torch; reruns the page once it has."""
+    apply_language()  # a fragment's rerun is a run of its own
     try:
         loaded = sm.torch_cross_entropy_if_loaded([0.0], 0, wait=0.0) is not None
     except ImportError:
         loaded = True  # the page's full run shows the error
     if loaded:
         st.rerun()
-    st.metric("F.cross_entropy (PyTorch)", "loading…", border=True)
-    st.caption("PyTorch is still loading on this freshly started server; its value appears in a moment.")
+    st.metric("F.cross_entropy (PyTorch)", _("loading…"), border=True)
+    st.caption(_("PyTorch is still loading on this freshly started server; its value appears in a moment."))

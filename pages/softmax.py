@@ -12,6 +12,7 @@ from pages._class_names import NAMES_KEY, class_names_editor
 from pages._navigation import require_navigation_frame
 from pages._pytorch_loss import pytorch_loss
 from pages._url import seed_state_from_url, write_state_to_url
+from playground.i18n import N_, _
 from playground.markdown import escape_markdown
 from playground.plots.softmax import gradient_bars, probability_bars, temperature_sweep
 from playground.urlstate import ParamSpec, bounded_int
@@ -19,8 +20,8 @@ from playground.urlstate import ParamSpec, bounded_int
 PAGE_ID = "softmax"
 TEXT_KEY, T_KEY, SHIFT_KEY, TARGET_KEY = "softmax_logits_text", "softmax_T", "softmax_shift", "softmax_target"
 LAST_GOOD_KEY = "softmax_last_good_logits"
-EXAMPLES = [("Course example: 1, 2, 3", parsing.DEFAULT_LOGITS_TEXT, ":material/school:"),
-            ("Overflow: 1000, 0, -1000", parsing.OVERFLOW_EXAMPLE_TEXT, ":material/bolt:")]
+EXAMPLES = [(N_("Course example: 1, 2, 3"), parsing.DEFAULT_LOGITS_TEXT, ":material/school:"),
+            (N_("Overflow: 1000, 0, -1000"), parsing.OVERFLOW_EXAMPLE_TEXT, ":material/bolt:")]
 URL_SPECS = [
     ParamSpec("logits", parsing.DEFAULT_LOGITS_TEXT, parsing.parse_logits_text, parsing.compact_logits_text),
     ParamSpec("T", 1.0, parsing.parse_temperature, parsing.format_number),
@@ -38,26 +39,28 @@ def _set_logits_text(text: str) -> None:
 
 def logits_input() -> np.ndarray:
     """Text box for the logits; bad input shows what to fix and the last good logits stay in use."""
-    text = st.text_area("Logits z (separate with commas, spaces or new lines)", key=TEXT_KEY, height=90,
-                        persist_state="session", help=f"{parsing.MIN_LOGITS} to {parsing.MAX_LOGITS} numbers.")
-    for label, example, icon in EXAMPLES:
-        st.button(label, on_click=_set_logits_text, args=(example,), width="stretch", icon=icon)
+    text = st.text_area(_("Logits z (separate with commas, spaces or new lines)"), key=TEXT_KEY, height=90,
+                        persist_state="session", help=_("{minimum} to {maximum} numbers.").format(
+                            minimum=parsing.MIN_LOGITS, maximum=parsing.MAX_LOGITS))
+    for index, (label, example, icon) in enumerate(EXAMPLES):
+        st.button(_(label), on_click=_set_logits_text, args=(example,), width="stretch", icon=icon,
+                  key=f"softmax_example_{index}")
     try:
         logits = parsing.parse_logits(text)
         st.session_state[LAST_GOOD_KEY] = logits
     except ValueError as err:
         logits = st.session_state.get(LAST_GOOD_KEY) or parsing.parse_logits(parsing.DEFAULT_LOGITS_TEXT)
-        st.error(f"{escape_markdown(err)}  \nThe charts keep the last valid logits: {parsing.format_logits(logits)}.",
-                 icon=":material/error:")
+        st.error(_("{error}  \nThe charts keep the last valid logits: {logits}.").format(
+            error=escape_markdown(err), logits=parsing.format_logits(logits)), icon=":material/error:")
     return np.array(logits, dtype=np.float64)
 
 
 def temperature_and_shift() -> tuple[float, float]:
     """Log-scale temperature slider and the constant shift c added to every logit."""
-    temperature = st.select_slider("Temperature T (log scale)", options=parsing.TEMPERATURE_OPTIONS, key=T_KEY,
+    temperature = st.select_slider(_("Temperature T (log scale)"), options=parsing.TEMPERATURE_OPTIONS, key=T_KEY,
                                    format_func=parsing.format_number,
-                                   help="Every logit is divided by T before softmax: p = softmax(z / T).")
-    shift = st.slider("Shift c added to every logit", -parsing.SHIFT_LIMIT, parsing.SHIFT_LIMIT,
+                                   help=_("Every logit is divided by T before softmax: p = softmax(z / T)."))
+    shift = st.slider(_("Shift c added to every logit"), -parsing.SHIFT_LIMIT, parsing.SHIFT_LIMIT,
                       step=parsing.SHIFT_STEP, key=SHIFT_KEY)
     return float(temperature), float(shift)
 
@@ -66,53 +69,50 @@ def probabilities_section(z: np.ndarray, names: list[str]) -> None:
     """Main chart: softmax probabilities next to the sigmoid of each logit, with both sums."""
     p, s = sm.softmax(z), sm.sigmoid(z)
     total_soft, total_sig, top = st.columns(3)
-    total_soft.metric("softmax sum", f"{p.sum():.4f}", border=True)
-    total_sig.metric("sigmoid sum", f"{s.sum():.4f}", border=True)
-    top.metric("argmax", escape_markdown(names[int(np.argmax(p))]), border=True)
+    total_soft.metric(_("softmax sum"), f"{p.sum():.4f}", border=True)
+    total_sig.metric(_("sigmoid sum"), f"{s.sum():.4f}", border=True)
+    top.metric(_("argmax"), escape_markdown(names[int(np.argmax(p))]), border=True)
     show_chart(probability_bars(names, p, s), "softmax_bars")
-    st.caption(
-        "**Softmax** when exactly one of several classes is true (multi-class: digits, species): the "
-        "probabilities compete and always sum to 1. **Sigmoid** for independent yes/no questions "
-        "(binary or multi-label: *has a cat*, *has a dog*): each logit is squashed alone, so the sum can "
-        "be anything from 0 to n."
-    )
+    st.caption(_("**Softmax** when exactly one of several classes is true (multi-class: digits, species): the "
+                 "probabilities compete and always sum to 1. **Sigmoid** for independent yes/no questions "
+                 "(binary or multi-label: *has a cat*, *has a dog*): each logit is squashed alone, so the sum can "
+                 "be anything from 0 to n."))
 
 
 def temperature_section(z_shifted: np.ndarray, names: list[str], temperature: float) -> None:
     """How T reshapes the probabilities while the argmax stays put."""
-    st.subheader("Temperature: same winner, different confidence")
+    st.subheader(_("Temperature: same winner, different confidence"))
     chart, notes = st.columns([2, 1], gap="large")
     show_chart(temperature_sweep(z_shifted, names, temperature), "softmax_sweep", chart)
     p_now, p_one = sm.softmax(z_shifted, temperature), sm.softmax(z_shifted)
     change = p_now.max() - p_one.max()
-    notes.metric(f"top probability at T = {temperature:g}", f"{p_now.max():.4f}", delta=f"{change:+.4f} vs T = 1",
-                 delta_color="off", delta_arrow="auto" if abs(change) >= 5e-5 else "off")
-    notes.markdown(
-        f"Dividing every logit by the same T > 0 keeps their order, so the **argmax stays "
-        f"{escape_markdown(names[int(np.argmax(p_now))])}** at every temperature. Small T sharpens towards "
-        f"one-hot; large T flattens towards uniform (1/{len(names)} = {1 / len(names):.4f})."
-    )
+    notes.metric(_("top probability at T = {temperature:g}").format(temperature=temperature), f"{p_now.max():.4f}",
+                 delta=_("{change:+.4f} vs T = 1").format(change=change), delta_color="off",
+                 delta_arrow="auto" if abs(change) >= 5e-5 else "off")
+    notes.markdown(_("Dividing every logit by the same T > 0 keeps their order, so the **argmax stays {name}** at "
+                     "every temperature. Small T sharpens towards one-hot; large T flattens towards uniform "
+                     "(1/{n} = {uniform:.4f}).").format(name=escape_markdown(names[int(np.argmax(p_now))]),
+                                                        n=len(names), uniform=1 / len(names)))
 
 
 def shift_section(z: np.ndarray, temperature: float, shift: float) -> None:
     """Adding c to every logit leaves softmax unchanged but moves every sigmoid."""
-    st.subheader("Shift invariance: softmax(z + c) = softmax(z)")
+    st.subheader(_("Shift invariance: softmax(z + c) = softmax(z)"))
     base, moved = sm.effective_logits(z, temperature), sm.effective_logits(z, temperature, shift)
     soft_move = np.abs(sm.softmax(moved) - sm.softmax(base)).max()
     sig_move = np.abs(sm.sigmoid(moved) - sm.sigmoid(base)).max()
     left, right, why = st.columns([1, 1, 2])
-    left.metric("softmax change", f"{soft_move:.1e}", border=True, help="Largest change of any p_i")
-    right.metric("sigmoid change", f"{sig_move:.4f}", border=True, help="Largest change of any σ(z_i)")
-    why.markdown(
-        "$e^{z_i + c} / \\sum_j e^{z_j + c} = e^{c} e^{z_i} / (e^{c} \\sum_j e^{z_j})$: the $e^c$ cancels, so only "
-        "differences between logits matter. Sigmoid looks at each logit alone, so it moves. "
-        f"The numbers compare c = {shift:g} with c = 0: drag the shift slider to see it."
-    )
+    left.metric(_("softmax change"), f"{soft_move:.1e}", border=True, help=_("Largest change of any p_i"))
+    right.metric(_("sigmoid change"), f"{sig_move:.4f}", border=True, help=_("Largest change of any σ(z_i)"))
+    why.markdown(_("{formula}: the $e^c$ cancels, so only differences between logits matter. Sigmoid looks at "
+                   "each logit alone, so it moves. The numbers compare c = {shift:g} with c = 0: drag the shift "
+                   "slider to see it.").format(shift=shift, formula="$e^{z_i + c} / \\sum_j e^{z_j + c} = "
+                                               "e^{c} e^{z_i} / (e^{c} \\sum_j e^{z_j})$"))
 
 
 def steps_section(z: np.ndarray, names: list[str]) -> None:
     """Stable softmax taken apart with the real numbers (names escaped: ``st.table`` cells render Markdown)."""
-    st.subheader("Step by step: z → z − max → e^(z − max) → sum → p")
+    st.subheader(_("Step by step: z → z − max → e^(z − max) → sum → p"))
     # hide_index given, as in the next table: else st.table rebuilds a pandas frame only to look for an index
     st.table(tables.as_text(tables.softmax_steps(z, [escape_markdown(n) for n in names]),
                             {"z": ".6g", "z − max": ".6g", "e^(z − max)": ".6g", "p = e^(z − max) / sum": ".4f"}),
@@ -121,62 +121,62 @@ def steps_section(z: np.ndarray, names: list[str]) -> None:
 
 def stability_section(z: np.ndarray, names: list[str]) -> None:
     """Naive exp(z)/sum(exp(z)) next to the stable version; large logits break the naive one."""
-    st.subheader("Stable vs naive softmax")
+    st.subheader(_("Stable vs naive softmax"))
     st.table(tables.as_text(tables.naive_vs_stable(z, [escape_markdown(n) for n in names]),
                             {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g", "stable softmax": ".4f"},
                             blank_nan=False), hide_index=True)
     failure = sm.naive_failure(z)
     if failure == "overflow":
-        st.info("Naive softmax **overflowed**: e^z is inf in float64 once z > 709.78, so it computes "
-                "inf / inf = nan. Subtracting the max first makes every exponent ≤ 0, so the stable result "
-                "is correct.", icon=":material/bolt:")
+        st.info(_("Naive softmax **overflowed**: e^z is inf in float64 once z > 709.78, so it computes "
+                  "inf / inf = nan. Subtracting the max first makes every exponent ≤ 0, so the stable result "
+                  "is correct."), icon=":material/bolt:")
     elif failure == "underflow":
-        st.info("Naive softmax **underflowed**: every e^z rounds to 0 once z < −745, so it computes 0 / 0 = nan. "
-                "Subtracting the max first gives the largest logit e^0 = 1, so the stable result is correct.",
+        st.info(_("Naive softmax **underflowed**: every e^z rounds to 0 once z < −745, so it computes 0 / 0 = nan. "
+                  "Subtracting the max first gives the largest logit e^0 = 1, so the stable result is correct."),
                 icon=":material/bolt:")
     else:
-        st.success("Both agree here. Press *Overflow: 1000, 0, -1000* to see the naive version break.",
-                   icon=":material/check:")
+        st.success(_("Both agree here. Press *{button}* to see the naive version break.").format(
+            button=_(EXAMPLES[1][0])), icon=":material/check:")
 
 
 def loss_section(z: np.ndarray, names: list[str]) -> int:
     """Pick the true class; show −log p_y, torch's F.cross_entropy and the gradient p − y."""
-    st.subheader("Loss: cross-entropy and its gradient")
+    st.subheader(_("Loss: cross-entropy and its gradient"))
     n = len(names)
     if st.session_state.get(TARGET_KEY, 0) >= n:
-        st.warning(f"True class {st.session_state[TARGET_KEY]} does not exist with {n} logits; "
-                   "using class 0 instead.")
+        st.warning(_("True class {target} does not exist with {n} logits; using class 0 instead.").format(
+            target=st.session_state[TARGET_KEY], n=n))
         st.session_state[TARGET_KEY] = 0
     left, right = st.columns([1, 2], gap="large")
-    target = left.selectbox("True class y", list(range(n)), key=TARGET_KEY,
+    target = left.selectbox(_("True class y"), list(range(n)), key=TARGET_KEY,
                             format_func=lambda i: f"{i}: {names[i]}")
     ours = sm.cross_entropy(z, target)
-    left.metric("−log p_y (NumPy, via log-softmax)", parsing.format_fixed(ours), border=True)
+    left.metric(_("−log p_y (NumPy, via log-softmax)"), parsing.format_fixed(ours), border=True)
     pytorch_loss(left, z, target, ours)
     if sm.softmax(z)[target] == 0.0:
-        left.caption("p_y rounds to 0 in float64, so log(p_y) would be −inf; log-softmax keeps the loss finite, "
-                     "as PyTorch does.")
+        left.caption(_("p_y rounds to 0 in float64, so log(p_y) would be −inf; log-softmax keeps the loss finite, "
+                       "as PyTorch does."))
     show_chart(gradient_bars(names, sm.cross_entropy_gradient(z, target), target), "softmax_gradient", right)
-    right.caption("∂L/∂z = p − onehot(y): the true class (red) gets p_y − 1 < 0, so gradient descent raises "
-                  "its logit; every other class gets +p_i and is pushed down.")
+    right.caption(_("∂L/∂z = p − onehot(y): the true class (red) gets p_y − 1 < 0, so gradient descent raises "
+                    "its logit; every other class gets +p_i and is pushed down."))
     return target
 
 
 def identity_section(first_logit: float) -> None:
     """With two classes [z, 0], softmax is exactly the sigmoid of z."""
-    st.subheader("Two classes: softmax([z, 0])[0] = σ(z)")
+    st.subheader(_("Two classes: softmax([z, 0])[0] = σ(z)"))
     soft, sig = sm.two_class_identity(first_logit)
     z_text = parsing.format_number(first_logit)
-    st.markdown(f"For your first logit z = {z_text}: softmax([{z_text}, 0])[0] = **{soft:.6f}** and "
-                f"σ({z_text}) = **{sig:.6f}** (difference {abs(soft - sig):.1e}).")
+    st.markdown(_("For your first logit z = {z}: softmax([{z}, 0])[0] = **{soft:.6f}** and σ({z}) = **{sig:.6f}** "
+                  "(difference {difference:.1e}).").format(z=z_text, soft=soft, sig=sig, difference=abs(soft - sig)))
     st.latex(r"\frac{e^{z}}{e^{z} + e^{0}} = \frac{1}{1 + e^{-z}} = \sigma(z)")
 
 
 require_navigation_frame()
 url_warnings = seed_state_from_url(PAGE_ID, URL_SPECS, WIDGET_KEYS)
-st.title("Softmax explorer")
-st.caption("Type logits and watch softmax turn them into probabilities. Everything below uses the logits "
-           "(z + c) / T, so the temperature and shift sliders change every section.")
+st.title(_("Softmax explorer"))
+st.caption(_("Type logits and watch softmax turn them into probabilities. Everything below uses the logits "
+             "(z + c) / T, so the temperature and shift sliders change every section."))
 for warning in url_warnings:
     st.warning(warning, icon=":material/link_off:")
 inputs, main = st.columns([1, 2], gap="large")

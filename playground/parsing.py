@@ -5,6 +5,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from playground.i18n import N_, _
 from playground.softmax import validate_temperature
 
 # Roughly log-spaced, "nice" temperatures for a log-scale slider from 0.05 to 20.
@@ -23,6 +24,7 @@ SHIFT_STEP = 0.5
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # ASCII digits only
 _NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]+")
+DEFAULT_CLASS_NAME = N_("class {index}")  # translated where the names are made
 
 
 def format_number(value: float) -> str:
@@ -47,15 +49,18 @@ def format_logits(logits: Sequence[float]) -> str:
 def _parse_token(token: str) -> float:
     """One logit from one token, with a message naming the token when it is not usable."""
     if _NON_FINITE.fullmatch(token):
-        raise ValueError(f"'{token}' is not a finite number: logits must be ordinary numbers like 2.5 or -1.")
+        raise ValueError(
+            _("'{token}' is not a finite number: logits must be ordinary numbers like 2.5 or -1.").format(token=token))
     if not _NUMBER.fullmatch(token):
         raise ValueError(
-            f"'{token}' is not a number. Type numbers like 2.5 or -1e3, separated by commas, spaces or new lines."
+            _("'{token}' is not a number. Type numbers like 2.5 or -1e3, separated by commas, spaces or new lines.")
+            .format(token=token)
         )
     value = float(token)
     if not abs(value) <= MAX_ABS_LOGIT:
         raise ValueError(
-            f"'{token}' is too large: keep every logit between -{MAX_ABS_LOGIT:,.0f} and {MAX_ABS_LOGIT:,.0f}."
+            _("'{token}' is too large: keep every logit between -{limit:,.0f} and {limit:,.0f}.")
+            .format(token=token, limit=MAX_ABS_LOGIT)
         )
     return value
 
@@ -64,13 +69,15 @@ def parse_logits(text: str) -> list[float]:
     """Parse logits separated by commas, spaces or new lines; ``ValueError`` says what to fix."""
     tokens = [t for t in _SEPARATORS.split(str(text).strip()) if t]
     if not tokens:
-        raise ValueError("The logits box is empty: type at least 2 numbers, for example 1, 2, 3.")
+        raise ValueError(_("The logits box is empty: type at least 2 numbers, for example 1, 2, 3."))
     if len(tokens) > MAX_LOGITS:
-        raise ValueError(f"You typed {len(tokens)} values; the explorer takes at most {MAX_LOGITS} logits.")
+        raise ValueError(_("You typed {n} values; the explorer takes at most {limit} logits.")
+                         .format(n=len(tokens), limit=MAX_LOGITS))
     values = [_parse_token(t) for t in tokens]
     if len(values) < MIN_LOGITS:
         raise ValueError(
-            f"Softmax compares logits, so it needs at least {MIN_LOGITS}; you typed only '{tokens[0]}'."
+            _("Softmax compares logits, so it needs at least {minimum}; you typed only '{token}'.")
+            .format(minimum=MIN_LOGITS, token=tokens[0])
         )
     return values
 
@@ -96,10 +103,10 @@ def parse_temperature(text: str) -> float:
     try:
         value = float(text.strip())
     except ValueError:
-        raise ValueError("not a number") from None
+        raise ValueError(_("not a number")) from None
     lo, hi = TEMPERATURE_OPTIONS[0], TEMPERATURE_OPTIONS[-1]
     if not math.isfinite(value) or not lo <= value <= hi:
-        raise ValueError(f"temperature must be between {lo:g} and {hi:g}")
+        raise ValueError(_("temperature must be between {lo:g} and {hi:g}").format(lo=lo, hi=hi))
     return nearest_temperature(value)
 
 
@@ -108,15 +115,15 @@ def parse_shift(text: str) -> float:
     try:
         value = float(text.strip())
     except ValueError:
-        raise ValueError("not a number") from None
+        raise ValueError(_("not a number")) from None
     if not math.isfinite(value) or abs(value) > SHIFT_LIMIT:
-        raise ValueError(f"shift must be between {-SHIFT_LIMIT:g} and {SHIFT_LIMIT:g}")
+        raise ValueError(_("shift must be between {lo:g} and {hi:g}").format(lo=-SHIFT_LIMIT, hi=SHIFT_LIMIT))
     return round(value / SHIFT_STEP) * SHIFT_STEP
 
 
 def default_class_names(n: int) -> list[str]:
-    """``["class 0", "class 1", ...]`` for ``n`` logits."""
-    return [f"class {i}" for i in range(n)]
+    """``["class 0", "class 1", ...]`` for ``n`` logits (in the page's language)."""
+    return [_(DEFAULT_CLASS_NAME).format(index=i) for i in range(n)]
 
 
 def parse_class_names(text: str) -> list[str]:
@@ -125,9 +132,9 @@ def parse_class_names(text: str) -> list[str]:
         return []
     names = [name.strip() for name in text.split(",")]
     if len(names) > MAX_LOGITS:
-        raise ValueError(f"more than {MAX_LOGITS} class names")
+        raise ValueError(_("more than {limit} class names").format(limit=MAX_LOGITS))
     if any(not name or len(name) > MAX_CLASS_NAME_CHARS for name in names):
-        raise ValueError(f"each class name needs 1 to {MAX_CLASS_NAME_CHARS} characters")
+        raise ValueError(_("each class name needs 1 to {limit} characters").format(limit=MAX_CLASS_NAME_CHARS))
     return names
 
 
@@ -144,6 +151,6 @@ def class_names_for(names: Sequence[str] | None, n: int) -> list[str]:
     for index, name in enumerate(names):
         cleaned = str(name if name is not None else "").replace(",", " ").strip()[:MAX_CLASS_NAME_CHARS]
         if not cleaned or cleaned in result:
-            cleaned = f"{cleaned} ({index})".strip() if cleaned else f"class {index}"
+            cleaned = f"{cleaned} ({index})".strip() if cleaned else _(DEFAULT_CLASS_NAME).format(index=index)
         result.append(cleaned)
     return result

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from playground.i18n import _
 from playground.markdown import code_span, escape_markdown
 
 MAX_PARAM_CHARS = 2000
@@ -41,16 +42,16 @@ def parse_params(raw: Mapping[str, str], specs: list[ParamSpec]) -> tuple[dict[s
         text = str(raw[spec.key])
         try:
             if len(text) > MAX_PARAM_CHARS:
-                raise ValueError(f"it is {len(text)} characters long")
+                raise ValueError(_("it is {length} characters long").format(length=len(text)))
             values[spec.key] = spec.parse(text)
         except (ValueError, TypeError, OverflowError) as err:
             shown = text if len(text) <= 40 else text[:37] + "..."
             reason = str(err) if len(str(err)) <= MAX_REASON_CHARS else str(err)[:MAX_REASON_CHARS - 3] + "..."
             default = spec.format(spec.default)
-            warnings.append(
-                f"Ignored URL parameter {code_span(f'{spec.key}={shown}')} ({escape_markdown(reason)}); "
-                f"using the default{' ' + escape_markdown(default) if default else ''}."
-            )
+            message = (_("Ignored URL parameter {parameter} ({reason}); using the default {default}.") if default
+                       else _("Ignored URL parameter {parameter} ({reason}); using the default."))
+            warnings.append(message.format(parameter=code_span(f"{spec.key}={shown}"), reason=escape_markdown(reason),
+                                           default=escape_markdown(default)))
     return values, warnings
 
 
@@ -61,11 +62,11 @@ def finite_float(lo: float, hi: float) -> Callable[[str], float]:
         try:
             value = float(text.strip())
         except ValueError:
-            raise ValueError("not a number") from None
+            raise ValueError(_("not a number")) from None
         if not math.isfinite(value):
-            raise ValueError("not a finite number")
+            raise ValueError(_("not a finite number"))
         if not lo <= value <= hi:
-            raise ValueError(f"outside {lo:g} to {hi:g}")
+            raise ValueError(_("outside {lo:g} to {hi:g}").format(lo=lo, hi=hi))
         return value
 
     return parse
@@ -78,9 +79,9 @@ def bounded_int(lo: int, hi: int) -> Callable[[str], int]:
         try:
             value = int(text.strip())
         except ValueError:
-            raise ValueError("not a whole number") from None
+            raise ValueError(_("not a whole number")) from None
         if not lo <= value <= hi:
-            raise ValueError(f"outside {lo} to {hi}")
+            raise ValueError(_("outside {lo} to {hi}").format(lo=lo, hi=hi))
         return value
 
     return parse
@@ -93,7 +94,7 @@ def boolean(text: str) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ValueError("not true/false")
+    raise ValueError(_("not true/false"))
 
 
 def format_boolean(value: bool) -> str:
@@ -106,7 +107,7 @@ def one_of(options: list[str]) -> Callable[[str], str]:
 
     def parse(text: str) -> str:
         if text not in options:
-            raise ValueError(f"not one of {', '.join(options)}")
+            raise ValueError(_("not one of {options}").format(options=", ".join(options)))
         return text
 
     return parse

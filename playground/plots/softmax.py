@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from playground.plots.svg import LINE_PALETTE, Series, bar_chart, line_chart
+from playground.i18n import _
 from playground.parsing import TEMPERATURE_OPTIONS
 from playground.softmax import softmax
 
@@ -28,10 +29,11 @@ def probability_bars(class_names: Sequence[str], softmax_p: npt.ArrayLike, sigmo
     softmax_p, sigmoid_p = np.asarray(softmax_p, float), np.asarray(sigmoid_p, float)
     return bar_chart(
         [str(name) for name in class_names],
-        [Series(f"softmax (sum = {softmax_p.sum():.4f})", softmax_p, SOFTMAX_COLOR),
-         Series(f"sigmoid of each logit alone (sum = {sigmoid_p.sum():.4f})", sigmoid_p, SIGMOID_COLOR)],
-        y_range=(0.0, 1.0), y_ticks=PROBABILITY_TICKS, y_label="probability",
-        aria_label="Softmax probability and sigmoid of each class", chart_id="softmax_bars",
+        [Series(_("softmax (sum = {total:.4f})").format(total=softmax_p.sum()), softmax_p, SOFTMAX_COLOR),
+         Series(_("sigmoid of each logit alone (sum = {total:.4f})").format(total=sigmoid_p.sum()), sigmoid_p,
+                SIGMOID_COLOR)],
+        y_range=(0.0, 1.0), y_ticks=PROBABILITY_TICKS, y_label=_("probability"),
+        aria_label=_("Softmax probability and sigmoid of each class"), chart_id="softmax_bars",
     )
 
 
@@ -43,10 +45,10 @@ def temperature_sweep(logits: npt.ArrayLike, class_names: Sequence[str], tempera
     lines = [Series(str(name), probabilities[:, index], LINE_PALETTE[index % len(LINE_PALETTE)])
              for index, name in enumerate(class_names)]
     return line_chart(
-        grid, lines, y_range=(0.0, 1.0), y_ticks=PROBABILITY_TICKS, y_label="softmax probability",
+        grid, lines, y_range=(0.0, 1.0), y_ticks=PROBABILITY_TICKS, y_label=_("softmax probability"),
         x_ticks=SWEEP_TICKS, log_x=True, marker_x=temperature,
-        x_label=f"temperature T (log scale); dashed line: T = {temperature:g}",
-        aria_label="Softmax probability of each class as the temperature changes", chart_id="softmax_sweep",
+        x_label=_("temperature T (log scale); dashed line: T = {temperature:g}").format(temperature=temperature),
+        aria_label=_("Softmax probability of each class as the temperature changes"), chart_id="softmax_sweep",
     )
 
 
@@ -57,5 +59,5 @@ def gradient_bars(class_names: Sequence[str], gradient: npt.ArrayLike, target: i
     return bar_chart(
         [str(name) for name in class_names], [Series("p − y", gradient, colors)],
         y_range=(-1.2, 1.2), y_ticks=(-1.0, -0.5, 0.0, 0.5, 1.0), y_label="∂L/∂z = p − y",
-        aria_label="Cross-entropy gradient p − y of each logit", chart_id="softmax_gradient", legend=False,
+        aria_label=_("Cross-entropy gradient p − y of each logit"), chart_id="softmax_gradient", legend=False,
     )
