@@ -9,6 +9,7 @@ import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
 
 from playground.digits.canvas_png import CANVAS_PX, CanvasImageError, decode_canvas_png
+from playground.i18n import _, current_language
 
 # Mounted once on the Digit canvas page, this script helps the canvas component in two ways:
 # - The canvas sends a drawing to the app 200 ms after the last change (a debounce in its frontend). The script
@@ -60,7 +61,7 @@ export default function () {
 """
 
 STROKE_KEY, CANVAS_VERSION_KEY = "digits_stroke_width", "digits_canvas_version"
-DECODED_KEY = "digits_decoded_drawing"  # (payload sha256, image or None, refusal or None)
+DECODED_KEY = "digits_decoded_drawing"  # (payload sha256 and language, image or None, refusal or None)
 
 
 def clear_canvas() -> None:
@@ -83,18 +84,19 @@ def draw_canvas() -> bytes | None:
     except (AttributeError, KeyError, TypeError, ValueError):  # a component value our canvas never sends
         payload = b""  # refused below: not a PNG
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas)
-        with st.popover(f"Stroke {st.session_state.get(STROKE_KEY, 20)} px", icon=":material/line_weight:"):
-            st.slider("Stroke width (px)", 8, 40, 20, key=STROKE_KEY)
+        st.button(_("Clear"), icon=":material/ink_eraser:", on_click=clear_canvas, key="digits_clear")
+        with st.popover(_("Stroke {px} px").format(px=st.session_state.get(STROKE_KEY, 20)),
+                        icon=":material/line_weight:", key="digits_stroke_popover"):
+            st.slider(_("Stroke width (px)"), 8, 40, 20, key=STROKE_KEY)
     return payload
 
 
 def read_drawing(payload: bytes | None) -> tuple[np.ndarray | None, str | None]:
     """The canvas image (None before the first stroke), decoded once per distinct payload, or why the browser's
-    payload was refused."""
+    payload was refused (in this run's language, which is part of the key)."""
     if payload is None:
         return None, None
-    digest = hashlib.sha256(payload).digest()
+    digest = hashlib.sha256(payload).digest() + current_language().encode()
     if st.session_state.get(DECODED_KEY, (None,))[0] != digest:
         try:
             st.session_state[DECODED_KEY] = (digest, decode_canvas_png(payload), None)

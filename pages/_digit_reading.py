@@ -10,23 +10,25 @@ from pages._chart import show_chart
 from pages._digits_models import cached_rule
 from playground.digits.preprocessing import DrawingError
 from playground.digits.reading import classify, DigitReading, VerdictRule
+from playground.i18n import _, N_
 from playground.plots import digits as plots
 from playground.softmax import softmax
 
 if TYPE_CHECKING:
     from torch import nn
 
-SCORE_NAMES = {"msp": "top probability at T = 1 (the maximum softmax probability)",
-               "logsumexp": "log Σ exp(logits) (how strongly the logits point anywhere at all)"}
+SCORE_NAMES = {"msp": N_("top probability at T = 1 (the maximum softmax probability)"),
+               "logsumexp": N_("log Σ exp(logits) (how strongly the logits point anywhere at all)")}
 
 
 def prediction_metric(reading: DigitReading, probs: np.ndarray) -> None:
     """The headline: the digit, "4 or 9", or "Not a digit", with the top probability."""
     top, second = reading.top_two
-    value = {"digit": str(top), "unsure": f"{top} or {second}", "not_a_digit": "Not a digit"}[reading.verdict]
-    description = {"digit": "probability", "unsure": f"probability of {top}",
-                   "not_a_digit": f"on {top}, the highest bar all the same"}[reading.verdict]
-    st.metric("Prediction", value, delta=f"{probs[top]:.1%}", delta_color="off", delta_arrow="off",
+    value = {"digit": str(top), "unsure": _("{top} or {second}").format(top=top, second=second),
+             "not_a_digit": _("Not a digit")}[reading.verdict]
+    description = {"digit": _("probability"), "unsure": _("probability of {top}").format(top=top),
+                   "not_a_digit": _("on {top}, the highest bar all the same").format(top=top)}[reading.verdict]
+    st.metric(_("Prediction"), value, delta=f"{probs[top]:.1%}", delta_color="off", delta_arrow="off",
               delta_description=description)
 
 
@@ -34,27 +36,28 @@ def verdict_message(reading: DigitReading, probs: np.ndarray, model_name: str) -
     """The verdict in a sentence: green for a digit, amber for two candidates, plain for not a digit."""
     top, second = reading.top_two
     if reading.verdict == "digit":
-        st.success(f"It reads a **{top}** with probability {probs[top]:.1%}.")
+        st.success(_("It reads a **{top}** with probability {p:.1%}.").format(top=top, p=probs[top]))
     elif reading.verdict == "unsure":
-        st.warning(f"**Not sure**: a {top} ({probs[top]:.1%}) or a {second} ({probs[second]:.1%}). It looks like "
-                   f"a real digit to the {model_name}, but it cannot tell which of the two.")
+        st.warning(_("**Not sure**: a {top} ({p:.1%}) or a {second} ({q:.1%}). It looks like a real digit to the "
+                     "{model}, but it cannot tell which of the two.").format(top=top, p=probs[top], second=second,
+                                                                             q=probs[second], model=model_name))
     else:
         with st.container(border=True):
-            st.markdown(f"**This does not look like a digit** to the {model_name}. The bars still crown a "
-                        f"winner, {top}, because softmax has no \"none of these\": its ten probabilities always "
-                        "sum to 1, so it must share out all of its belief among the ten digits, even for a "
-                        "drawing that is none of them. The score below gives it away.")
+            st.markdown(_("**This does not look like a digit** to the {model}. The bars still crown a winner, {top}, "
+                          "because softmax has no \"none of these\": its ten probabilities always sum to 1, so it "
+                          "must share out all of its belief among the ten digits, even for a drawing that is none "
+                          "of them. The score below gives it away.").format(model=model_name, top=top))
 
 
 def evidence(reading: DigitReading, rule: VerdictRule, test_scores: np.ndarray) -> None:
     """This drawing's score against the scores of the 10,000 real MNIST test digits."""
     below = float((test_scores < reading.score).mean())
     show_chart(plots.score_chart(test_scores, reading.score, rule.not_digit_below, rule.score), "digits_scores")
-    st.caption(f"Score: {SCORE_NAMES[rule.score]}, in bins named by their lower end. This drawing scores "
-               f"**{reading.score:.3g}** (the amber bar marks its bin); {below:.1%} of the real MNIST test digits "
-               f"score lower. Below {rule.not_digit_below:.3g} (grey) "
-               "the page says \"not a digit\": a threshold chosen on held-out drawings, never on the test digits "
-               "(see the model card).")
+    st.caption(_("Score: {name}, in bins named by their lower end. This drawing scores **{score:.3g}** (the amber "
+                 "bar marks its bin); {below:.1%} of the real MNIST test digits score lower. Below {threshold:.3g} "
+                 "(grey) the page says \"not a digit\": a threshold chosen on held-out drawings, never on the test "
+                 "digits (see the model card).").format(name=_(SCORE_NAMES[rule.score]), score=reading.score,
+                                                       below=below, threshold=rule.not_digit_below))
 
 
 def show_reading(reading: DigitReading, temperature: float, rule: VerdictRule, test_scores: np.ndarray,
@@ -64,11 +67,11 @@ def show_reading(reading: DigitReading, temperature: float, rule: VerdictRule, t
     prediction_metric(reading, probs)
     verdict_message(reading, probs, model_name)
     top, second = reading.top_two
-    title = "probabilities" + ("" if temperature == 1 else f" at T = {temperature:g}")
+    title = _("probabilities") if temperature == 1 else _("probabilities at T = {t:g}").format(t=temperature)
     show_chart(plots.probability_bars(probs, top, second if reading.verdict == "unsure" else None, title),
                "digits_bars")
     if reading.verdict == "digit":
-        with st.expander("Why a digit? Its score against 10,000 real ones"):
+        with st.expander(_("Why a digit? Its score against 10,000 real ones"), key="digits_why_a_digit"):
             evidence(reading, rule, test_scores)
     else:
         evidence(reading, rule, test_scores)

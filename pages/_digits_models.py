@@ -19,12 +19,21 @@ from playground.digits.mistakes import mistakes
 from playground.digits.models import MODEL_LABELS, MODEL_NAMES
 from playground.digits.reading import rule_from_card, score, VerdictRule
 from playground.digits.weights import card_rows, load_card, ModelFileError, rebuild_command
+from playground.i18n import _, N_
 
 if TYPE_CHECKING:
     from torch import nn
 
 
-@st.cache_resource(show_spinner="Loading the model…")
+class _Spinner(str):
+    """A cache's spinner text, translated when the spinner shows (Streamlit takes ``str()`` of it then): the
+    decorator's argument is fixed at import, but each run has its own language."""
+
+    def __str__(self) -> str:
+        return _(str.__str__(self))
+
+
+@st.cache_resource(show_spinner=_Spinner(N_("Loading the model…")))
 def cached_model(kind: str, models_dir: str) -> nn.Module:
     """The model for ``kind`` (shared by every session, never mutated)."""
     from playground.digits import load_model  # the first call imports torch
@@ -32,7 +41,7 @@ def cached_model(kind: str, models_dir: str) -> nn.Module:
     return load_model(kind, Path(models_dir))
 
 
-@st.cache_resource(show_spinner="Reading the MNIST test set…")
+@st.cache_resource(show_spinner=_Spinner(N_("Reading the MNIST test set…")))
 def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
     """The MNIST test images and labels, shared by every session and so made read-only."""
     images, labels = load_mnist("test")
@@ -41,12 +50,12 @@ def cached_test_set() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-@st.cache_resource(show_spinner="Reading all 10,000 test digits with this model…")
+@st.cache_resource(show_spinner=_Spinner(N_("Reading all 10,000 test digits with this model…")))
 def cached_test_logits(kind: str, models_dir: str) -> np.ndarray:
     """The model's logits for every MNIST test digit (shared by every session, so made read-only)."""
     from playground.digits.models import logits_for_forms
 
-    images, _ = cached_test_set()
+    images = cached_test_set()[0]
     logits = logits_for_forms(images.astype(np.float32) / 255.0, cached_model(kind, models_dir))
     logits.setflags(write=False)
     return logits
@@ -54,7 +63,8 @@ def cached_test_logits(kind: str, models_dir: str) -> np.ndarray:
 
 @st.cache_data(show_spinner=False)
 def cached_mistakes(kind: str, models_dir: str) -> pd.DataFrame:
-    """The model's misread test digits, from predictions over the whole test set."""
+    """The model's misread test digits, from predictions over the whole test set (numbers only: the page
+    writes their captions in its language)."""
     return mistakes(cached_test_logits(kind, models_dir), cached_test_set()[1])
 
 
@@ -81,9 +91,10 @@ def cached_templates(models_dir: str) -> tuple[np.ndarray, np.ndarray]:
 
 def explain_model_file_error(kind: str, err: ModelFileError) -> None:
     """What is wrong with the model's files, and the command that rebuilds them."""
-    st.error(f"**The {MODEL_NAMES[kind]} cannot be used.** {err}", icon=":material/error:")
+    st.error(_("**The {model} cannot be used.** {error}").format(model=_(MODEL_NAMES[kind]), error=err),
+             icon=":material/error:")
     st.code(rebuild_command(kind), language="bash", wrap_lines=True)
-    st.caption("Pick the other model above, or rebuild these files; the other pages still work.")
+    st.caption(_("Pick the other model above, or rebuild these files; the other pages still work."))
 
 
 def load_or_explain(kind: str, models_dir: str) -> nn.Module | None:
@@ -111,5 +122,5 @@ def model_card(kind: str, models_dir: str) -> None:
     except ModelFileError as err:
         explain_model_file_error(kind, err)
         return
-    with st.expander(f"Model card: {MODEL_LABELS[kind]}"):
-        st.dataframe(pd.DataFrame(card_rows(card), columns=["", "value"]), hide_index=True, width="stretch")
+    with st.expander(_("Model card: {model}").format(model=_(MODEL_LABELS[kind])), key=f"digits_card_{kind}"):
+        st.dataframe(pd.DataFrame(card_rows(card), columns=["", _("value")]), hide_index=True, width="stretch")

@@ -12,6 +12,7 @@ from pages._canvas import CANVAS_HELPERS_JS, CANVAS_VERSION_KEY, draw_canvas, re
 from pages._digit_reading import read_canvas, show_reading
 from pages._digits_models import (cached_mistakes, cached_rule, cached_templates, cached_test_scores,
                                   cached_test_set, load_or_explain, model_card, model_is_usable)
+from pages._language import apply_language
 from pages._navigation import require_navigation_frame
 from pages._url import seed_state_from_url, write_state_to_url
 from playground.digits.explain import contribution_map, contribution_summary, explorer_query, logits_table
@@ -20,6 +21,7 @@ from playground.digits.mistakes import mistake_caption, page_count, page_of, SOR
 from playground.digits.mnist import MnistFileError
 from playground.digits.models import MODEL_LABELS, MODEL_NAMES
 from playground.digits.reading import DigitReading
+from playground.i18n import _
 from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
 from playground.plots import digits as plots
 from playground.urlstate import ParamSpec, one_of
@@ -46,34 +48,34 @@ def init_state() -> None:
 
 def prompt_to_draw() -> None:
     """What the result column says before there is ink on the canvas."""
-    st.info("**Draw a digit** on the black square, as big as you like: the prediction appears here.",
+    st.info(_("**Draw a digit** on the black square, as big as you like: the prediction appears here."),
             icon=":material/draw:")
 
 
 def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
     """Raw drawing thumbnail next to the enlarged 28×28 input the model reads."""
-    st.subheader("What the model sees")
+    st.subheader(_("What the model sees"))
     raw, seen = st.columns(2)
-    raw.image(drawing_thumbnail(image), caption="your drawing (280×280, shown at half size)", width=140)
-    seen.image(pixel_grid(form), caption="the 28×28 input, one square per pixel", width=225)
-    st.caption("Like MNIST: crop to the ink → scale the longer side to a 20 px box → place the centre of "
-               "mass at the centre of a 28×28 field.")
+    raw.image(drawing_thumbnail(image), caption=_("your drawing (280×280, shown at half size)"), width=140)
+    seen.image(pixel_grid(form), caption=_("the 28×28 input, one square per pixel"), width=225)
+    st.caption(_("Like MNIST: crop to the ink → scale the longer side to a 20 px box → place the centre of "
+                 "mass at the centre of a 28×28 field."))
 
 
 def temperature_and_logits(reading: DigitReading | None) -> float:
     """Temperature slider, the 10 logits as a table, and the hand-off to the Softmax explorer."""
-    st.subheader("Logits and temperature")
-    temperature = st.select_slider("Temperature T (probabilities = softmax(logits / T))", TEMPERATURE_OPTIONS,
+    st.subheader(_("Logits and temperature"))
+    temperature = st.select_slider(_("Temperature T (probabilities = softmax(logits / T))"), TEMPERATURE_OPTIONS,
                                    key=T_KEY)
-    st.caption("Temperature reshapes the ten probabilities: the bars, the table and the top probability change, "
-               "but never the order of the digits, and never the verdict, which is decided on the T = 1 score.")
+    st.caption(_("Temperature reshapes the ten probabilities: the bars, the table and the top probability change, "
+                 "but never the order of the digits, and never the verdict, which is decided on the T = 1 score."))
     if reading is None:
-        st.caption("Draw a digit to see its 10 logits.")
+        st.caption(_("Draw a digit to see its 10 logits."))
         return temperature
     # A static table: ten rows need no interactive grid, and the Arrow table goes out as it is.
     st.table(logits_table(reading.logits, temperature), hide_index=True)
     # The request is kept in session state (not the button's return value) so it survives a rerun on the way.
-    st.button("Open these logits in the Softmax explorer", icon=":material/bar_chart:",
+    st.button(_("Open these logits in the Softmax explorer"), icon=":material/bar_chart:", key="digits_to_explorer",
               on_click=st.session_state.__setitem__,
               args=(EXPLORER_KEY, explorer_query(reading.logits, temperature, reading.top_two[0])))
     return temperature
@@ -81,7 +83,7 @@ def temperature_and_logits(reading: DigitReading | None) -> float:
 
 def contributions(reading: DigitReading, models_dir: str) -> None:
     """Per-pixel w_c ⊙ x for the predicted class and the runner-up of the softmax regression."""
-    st.subheader("Which pixels pushed which digit")
+    st.subheader(_("Which pixels pushed which digit"))
     templates, biases = cached_templates(models_dir)
     digits = reading.top_two
     maps = [contribution_map(reading.form, templates, d) for d in digits]
@@ -89,8 +91,8 @@ def contributions(reading: DigitReading, models_dir: str) -> None:
     for column, digit, contribution in zip(st.columns(2), digits, maps):
         column.image(contribution_image(contribution, limit), width=225,
                      caption=contribution_summary(digit, contribution.sum(), biases[digit]))
-    st.caption(f"w ⊙ x pixel by pixel, one scale for both (±{limit:.2f}): red pixels of your ink pushed that "
-               "digit's logit up, blue ones pushed it down.")
+    st.caption(_("w ⊙ x pixel by pixel, one scale for both (±{limit:.2f}): red pixels of your ink pushed that "
+                 "digit's logit up, blue ones pushed it down.").format(limit=limit))
 
 
 @st.fragment
@@ -99,6 +101,7 @@ def drawing_section(kind: str, models_dir: str) -> None:
 
     The canvas and the prompt come before the model: on a fresh server, loading it waits for torch's import.
     """
+    apply_language()
     if EXPLORER_KEY in st.session_state:  # "Open these logits in the Softmax explorer" was pressed
         st.session_state[CANVAS_VERSION_KEY] += 1  # back on this page later, a clean canvas
         st.switch_page("pages/softmax.py", query_params=st.session_state.pop(EXPLORER_KEY))
@@ -116,12 +119,12 @@ def drawing_section(kind: str, models_dir: str) -> None:
         elif image is not None and problem is None:
             reading, problem = read_canvas(image, model, kind, models_dir)
         if problem is not None:  # one message in the prompt's place; the rest of the page stays as it was
-            prompt.warning(f"This drawing cannot be read: {problem}. Press Clear and draw again.",
-                           icon=":material/block:")
+            prompt.warning(_("This drawing cannot be read: {problem}. Press Clear and draw again.").format(
+                problem=problem), icon=":material/block:")
         elif reading is not None:
             prompt.empty()
             show_reading(reading, st.session_state.get(T_KEY, 1.0), cached_rule(kind, models_dir),
-                         cached_test_scores(kind, models_dir), MODEL_NAMES[kind])
+                         cached_test_scores(kind, models_dir), _(MODEL_NAMES[kind]))
     if model is None:
         return
     if reading is not None:
@@ -134,32 +137,36 @@ def drawing_section(kind: str, models_dir: str) -> None:
 
 def templates_section(models_dir: str) -> None:
     """The softmax regression's weights, one 28×28 template per digit."""
-    st.subheader("Inside the softmax regression")
-    st.caption("Each digit's logit is Σ w·x + b over the 784 pixels, so each row of W is a 28×28 template: "
-               "ink on red pixels raises that digit's logit, ink on blue pixels lowers it.")
+    st.subheader(_("Inside the softmax regression"))
+    st.caption(_("Each digit's logit is Σ w·x + b over the 784 pixels, so each row of W is a 28×28 template: "
+                 "ink on red pixels raises that digit's logit, ink on blue pixels lowers it."))
     st.plotly_chart(plots.template_grid(cached_templates(models_dir)[0]), config=NO_TOOLBAR, key="digits_templates")
 
 
 @st.fragment
 def mistakes_gallery(kind: str, models_dir: str) -> None:
     """The MNIST test digits this model gets wrong, sortable by confidence and paged (on request)."""
-    st.subheader("Mistakes gallery")
-    if not st.toggle(f"Show the MNIST test digits the {MODEL_NAMES[kind]} gets wrong", key=GALLERY_KEY):
-        st.caption("The model reads all 10,000 test digits once (the CNN takes a while), then the server keeps "
-                   "the results for everyone.")
+    apply_language()
+    st.subheader(_("Mistakes gallery"))
+    model_name = _(MODEL_NAMES[kind])
+    if not st.toggle(_("Show the MNIST test digits the {model} gets wrong").format(model=model_name), key=GALLERY_KEY):
+        st.caption(_("The model reads all 10,000 test digits once (the CNN takes a while), then the server keeps "
+                     "the results for everyone."))
         return
     try:
         table = cached_mistakes(kind, models_dir)
     except MnistFileError as err:
-        st.error(f"The mistakes gallery needs the MNIST test set: {err}")
+        st.error(_("The mistakes gallery needs the MNIST test set: {error}").format(error=err))
         return
-    st.caption(f"The {MODEL_NAMES[kind]} misreads {len(table):,} of the 10,000 MNIST test digits.")
+    st.caption(_("The {model} misreads {n:,} of the 10,000 MNIST test digits.").format(model=model_name, n=len(table)))
     order_col, page_col = st.columns(2)
-    order = order_col.radio("Sort by confidence", list(SORT_ORDERS), key=ORDER_KEY, horizontal=True)
+    order = order_col.radio(_("Sort by confidence"), list(SORT_ORDERS), format_func={k: _(k) for k in SORT_ORDERS}.get,
+                            key=ORDER_KEY, horizontal=True)
     pages = page_count(len(table), GALLERY_PAGE_SIZE)
-    page = page_col.number_input(f"Page (of {pages})", 1, pages, 1, key=f"digits_gallery_page_{kind}")
+    page = page_col.number_input(_("Page (of {pages})").format(pages=pages), 1, pages, 1,
+                                 key=f"digits_gallery_page_{kind}")
     shown = page_of(sort_mistakes(table, order), page, GALLERY_PAGE_SIZE)
-    images, _ = cached_test_set()
+    images = cached_test_set()[0]
     st.image([enlarge(images[i], 3) for i in shown["index"]], width=84,
              caption=[mistake_caption(row) for row in shown.itertuples()])
 
@@ -167,11 +174,13 @@ def mistakes_gallery(kind: str, models_dir: str) -> None:
 def main() -> None:
     """Lay the page out: model choice, drawing and prediction, model card, the linear model's insides, mistakes."""
     require_navigation_frame()
-    st.title("Digit canvas")
-    st.caption("Draw a digit with the mouse or a finger: the model reads it after every stroke. Undo, redo and "
-               "clear are under the canvas.")
+    st.title(_("Digit canvas"))
+    st.caption(_("Draw a digit with the mouse or a finger: the model reads it after every stroke. Undo, redo and "
+                 "clear are under the canvas."))
     init_state()
-    kind = st.radio("Model", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key=MODEL_KEY, horizontal=True)
+    # Labels translated in this run (AppTest formats the options again later, outside the run's language).
+    labels = {key: _(label) for key, label in MODEL_LABELS.items()}
+    kind = st.radio(_("Model"), list(MODEL_LABELS), format_func=labels.get, key=MODEL_KEY, horizontal=True)
     models_dir = str(model_files.MODELS_DIR)
     drawing_section(kind, models_dir)
     if model_is_usable(kind, models_dir):

@@ -12,6 +12,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
+from playground.i18n import _
+
 CANVAS_PX = 280
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _HEADER = struct.Struct(">I4sII")  # IHDR's length and type, then width and height
@@ -29,10 +31,10 @@ class CanvasImageError(ValueError):
 def png_size(data: bytes) -> tuple[int, int]:
     """(width, height) from a PNG's IHDR header, without decoding anything; CanvasImageError if not a PNG."""
     if not data.startswith(PNG_SIGNATURE) or len(data) < len(PNG_SIGNATURE) + _HEADER.size:
-        raise CanvasImageError("it is not a PNG image")
+        raise CanvasImageError(_("it is not a PNG image"))
     length, kind, width, height = _HEADER.unpack_from(data, len(PNG_SIGNATURE))
     if length != 13 or kind != b"IHDR":
-        raise CanvasImageError("its PNG header is damaged")
+        raise CanvasImageError(_("its PNG header is damaged"))
     return width, height
 
 
@@ -43,13 +45,15 @@ def decode_canvas_png(data: bytes, size: int = CANVAS_PX) -> np.ndarray:
     size×size; then refuses anything Pillow cannot decode. Always CanvasImageError, with a short reason.
     """
     if len(data) > max_png_bytes(size):
-        raise CanvasImageError(f"it is {len(data):,} bytes, more than a {size}×{size} drawing can be")
+        raise CanvasImageError(_("it is {n:,} bytes, more than a {size}×{size} drawing can be").format(
+            n=len(data), size=size))
     width, height = png_size(data)
     if (width, height) != (size, size):
-        raise CanvasImageError(f"it is {width}×{height} pixels, not the canvas's {size}×{size}")
+        raise CanvasImageError(_("it is {width}×{height} pixels, not the canvas's {size}×{size}").format(
+            width=width, height=height, size=size))
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             image.load()
             return np.asarray(image.convert("RGBA"))
     except (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error) as err:
-        raise CanvasImageError(f"its PNG data is damaged ({type(err).__name__})") from None
+        raise CanvasImageError(_("its PNG data is damaged ({error})").format(error=type(err).__name__)) from None

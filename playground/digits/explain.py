@@ -5,6 +5,7 @@ import numpy as np
 import pyarrow as pa
 
 from playground.digits.reading import CLASS_NAMES
+from playground.i18n import _
 from playground.softmax import softmax as probabilities
 
 
@@ -14,7 +15,7 @@ def logits_table(logits: np.ndarray, temperature: float) -> pa.Table:
     An Arrow table of full-precision floats: ``st.table`` shows it as it is (4 decimals, right-aligned).
     """
     z = np.asarray(logits, dtype=np.float64)
-    columns = {"digit": list(CLASS_NAMES), "logit": z, "p (T = 1)": probabilities(z)}
+    columns = {_("digit"): list(CLASS_NAMES), _("logit"): z, "p (T = 1)": probabilities(z)}
     if temperature != 1:
         columns[f"p (T = {temperature:g})"] = probabilities(z, temperature)
     return pa.table(columns)
@@ -43,4 +44,5 @@ def contribution_map(form: np.ndarray, templates: np.ndarray, digit: int) -> np.
 
 def contribution_summary(digit: int, total: float, bias: float) -> str:
     """How one logit of the softmax regression adds up: Σ w·x plus the bias."""
-    return f"logit of {digit} = Σ w·x ({total:+.2f}) + bias ({bias:+.2f}) = {total + bias:+.2f}"
+    return _("logit of {digit} = Σ w·x ({total:+.2f}) + bias ({bias:+.2f}) = {logit:+.2f}").format(
+        digit=digit, total=total, bias=bias, logit=total + bias)

@@ -7,9 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from playground.i18n import _, N_
 from playground.softmax import softmax as probabilities
 
-SORT_ORDERS: dict[str, bool] = {"most confident first": False, "least confident first": True}
+# The English keys are the radio's values; the page shows each one translated, with _().
+SORT_ORDERS: dict[str, bool] = {N_("most confident first"): False, N_("least confident first"): True}
 
 
 def mistakes(logits: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
@@ -44,4 +46,5 @@ def page_of(table: pd.DataFrame, page: int, page_size: int) -> pd.DataFrame:
 
 def mistake_caption(row: Any) -> str:
     """Short caption for one misread digit: true label, predicted label and probability."""
-    return f"true {row.true} → {row.predicted} ({row.probability:.1%})"
+    return _("true {true} → {predicted} ({probability:.1%})").format(
+        true=row.true, predicted=row.predicted, probability=row.probability)

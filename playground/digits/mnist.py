@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from playground.paths import MNIST_DIR
+from playground.i18n import _
 
 IMAGE_MAGIC = 0x00000803
 LABEL_MAGIC = 0x00000801
@@ -37,31 +38,37 @@ class MnistFileError(ValueError):
 def read_idx_bytes(path: Path) -> bytes:
     """Return the uncompressed bytes of an IDX file (``.gz`` or plain)."""
     if not path.exists():
-        raise MnistFileError(f"MNIST file {path} is missing. Copy the four IDX .gz files into {path.parent}.")
+        raise MnistFileError(_("MNIST file {path} is missing. Copy the four IDX .gz files into {folder}.").format(
+            path=path, folder=path.parent))
     try:
         raw = path.read_bytes()
         return gzip.decompress(raw) if path.suffix == ".gz" else raw
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as err:
-        raise MnistFileError(f"MNIST file {path} is truncated or corrupt ({err}).") from None
+        raise MnistFileError(_("MNIST file {path} is truncated or corrupt ({error}).").format(
+            path=path, error=err)) from None
 
 
 def parse_idx(data: bytes, expected_magic: int, name: str) -> np.ndarray:
     """Parse IDX bytes (big-endian header, uint8 payload) into an array; errors name ``name``."""
     if len(data) < 8:
-        raise MnistFileError(f"MNIST file {name} is truncated: {len(data)} bytes is too short for a header.")
+        raise MnistFileError(_("MNIST file {name} is truncated: {n} bytes is too short for a header.").format(
+            name=name, n=len(data)))
     magic = int.from_bytes(data[:4], "big")
     if magic != expected_magic:
-        raise MnistFileError(f"MNIST file {name} has magic number {magic:#010x}, expected {expected_magic:#010x}.")
+        raise MnistFileError(_("MNIST file {name} has magic number {magic:#010x}, expected {expected:#010x}.").format(
+            name=name, magic=magic, expected=expected_magic))
     ndim = magic & 0xFF
     header_len = 4 + 4 * ndim
     if len(data) < header_len:
-        raise MnistFileError(f"MNIST file {name} is truncated inside its header.")
+        raise MnistFileError(_("MNIST file {name} is truncated inside its header.").format(name=name))
     shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     expected = int(np.prod(shape, dtype=np.int64))
     payload = len(data) - header_len
     if payload != expected:
-        what = "truncated" if payload < expected else "too long"
-        raise MnistFileError(f"MNIST file {name} is {what}: header says {expected} values, found {payload}.")
+        message = (_("MNIST file {name} is truncated: header says {expected} values, found {found}.")
+                   if payload < expected else
+                   _("MNIST file {name} is too long: header says {expected} values, found {found}."))
+        raise MnistFileError(message.format(name=name, expected=expected, found=payload))
     return np.frombuffer(data, dtype=np.uint8, offset=header_len).reshape(shape)
 
 
@@ -77,7 +84,8 @@ def _load_checked(root: Path, stem: str, magic: int, verify_md5: bool) -> np.nda
         digest = hashlib.md5(data).hexdigest()
         if digest != CANONICAL_MD5[stem]:
             raise MnistFileError(
-                f"MNIST file {path} failed its MD5 check ({digest}, expected {CANONICAL_MD5[stem]}): it is corrupt."
+                _("MNIST file {path} failed its MD5 check ({digest}, expected {expected}): it is corrupt.").format(
+                    path=path, digest=digest, expected=CANONICAL_MD5[stem])
             )
     return parse_idx(data, magic, str(path))
 
@@ -91,9 +99,12 @@ def load_mnist(split: str, root: str | Path | None = None, verify_md5: bool = Tr
     images = _load_checked(folder, image_stem, IMAGE_MAGIC, verify_md5)
     labels = _load_checked(folder, label_stem, LABEL_MAGIC, verify_md5)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise MnistFileError(f"MNIST images in {folder / image_stem} are {images.shape[1:]}, expected (28, 28).")
+        raise MnistFileError(_("MNIST images in {path} are {shape}, expected (28, 28).").format(
+            path=folder / image_stem, shape=images.shape[1:]))
     if len(images) != len(labels):
-        raise MnistFileError(f"MNIST {split} split has {len(images)} images but {len(labels)} labels.")
+        raise MnistFileError(_("MNIST {split} split has {images} images but {labels} labels.").format(
+            split=split, images=len(images), labels=len(labels)))
     if labels.size and labels.max() > 9:
-        raise MnistFileError(f"MNIST labels in {folder / label_stem} go above 9: the file is corrupt.")
+        raise MnistFileError(_("MNIST labels in {path} go above 9: the file is corrupt.").format(
+            path=folder / label_stem))
     return images.copy(), labels.astype(np.int64)

@@ -18,6 +18,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from playground.digits.weights import card_path, check_kind, load_card, ModelFileError, rebuild_command, weights_path
 from playground.digits.preprocessing import DrawingError, preprocess
+from playground.i18n import _, N_
 from playground.softmax import softmax
 
 MNIST_MEAN = 0.1307  # the usual MNIST normalisation, applied inside the models so callers pass [0, 1] pixels
@@ -109,8 +110,9 @@ class DigitCNN(nn.Module):
 
 
 MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": DigitCNN}
-MODEL_LABELS: dict[str, str] = {"linear": "Softmax regression (the course's model)", "cnn": "CNN"}
-MODEL_NAMES: dict[str, str] = {"linear": "softmax regression", "cnn": "CNN"}  # inside a sentence
+# The values are English message ids: the page shows them with _() (the keys are the URL's and the radio's values).
+MODEL_LABELS: dict[str, str] = {"linear": N_("Softmax regression (the course's model)"), "cnn": N_("CNN")}
+MODEL_NAMES: dict[str, str] = {"linear": N_("softmax regression"), "cnn": N_("CNN")}  # inside a sentence
 
 
 def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
@@ -122,19 +124,21 @@ def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
     check_kind(kind)
     path = weights_path(kind, models_dir)
     if not path.exists():
-        raise ModelFileError(f"Model weights {path} are missing. Rebuild them with: {rebuild_command(kind)}")
+        raise ModelFileError(_("Model weights {path} are missing. Rebuild them with: {command}").format(
+            path=path, command=rebuild_command(kind)))
     try:
         data = path.read_bytes()  # read once: the bytes checked are the bytes loaded
     except OSError as err:
-        raise ModelFileError(
-            f"Model weights {path} cannot be read ({type(err).__name__}). Rebuild them with: {rebuild_command(kind)}"
-        ) from None
+        raise ModelFileError(_("Model weights {path} cannot be read ({error}). Rebuild them with: {command}").format(
+            path=path, error=type(err).__name__, command=rebuild_command(kind))) from None
     expected = load_card(kind, models_dir)["sha256"]  # no valid card, no checksum: the weights are not loaded
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise ModelFileError(
-            f"Model weights {path} are corrupt or do not match their model card {card_path(kind, models_dir)}: "
-            f"their sha256 is {actual}, the card says {expected}. Rebuild them with: {rebuild_command(kind)}"
+            _("Model weights {path} are corrupt or do not match their model card {card}: their sha256 is {actual}, "
+              "the card says {expected}. Rebuild them with: {command}").format(
+                path=path, card=card_path(kind, models_dir), actual=actual, expected=expected,
+                command=rebuild_command(kind))
         )
     model = MODEL_KINDS[kind]()
     try:
@@ -142,15 +146,17 @@ def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:
         model.load_state_dict(state)
     except Exception as err:  # noqa: BLE001 - any unpickling/shape error means the same thing to the user
         raise ModelFileError(
-            f"Model weights {path} are corrupt or do not match the {kind} model ({type(err).__name__}). "
-            f"Rebuild them with: {rebuild_command(kind)}"
+            _("Model weights {path} are corrupt or do not match the {kind} model ({error}). "
+              "Rebuild them with: {command}").format(path=path, kind=kind, error=type(err).__name__,
+                                                      command=rebuild_command(kind))
         ) from None
     not_finite = [name for name, tensor in model.state_dict().items()
                   if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
     if not_finite:
         raise ModelFileError(
-            f"Model weights {path} hold non-finite values (NaN or infinity) in {', '.join(not_finite)}. "
-            f"Rebuild them with: {rebuild_command(kind)}"
+            _("Model weights {path} hold non-finite values (NaN or infinity) in {names}. "
+              "Rebuild them with: {command}").format(path=path, names=", ".join(not_finite),
+                                                      command=rebuild_command(kind))
         )
     model.eval()
     if isinstance(model, DigitCNN):
@@ -175,7 +181,7 @@ def predict_logits(image: np.ndarray, model: nn.Module) -> np.ndarray:
     """Return the model's 10 logits (float64) for a drawing; raises DrawingError when there is no ink."""
     form = preprocess(image)
     if form is None:
-        raise DrawingError("there is no ink to read: draw a digit first")
+        raise DrawingError(_("there is no ink to read: draw a digit first"))
     with torch.inference_mode():
         return model(torch.from_numpy(form)[None])[0].double().numpy()
 

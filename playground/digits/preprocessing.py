@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from playground.i18n import _
+
 MNIST_SIZE = 28
 BOX_SIZE = 20
 CENTRE = 14.0  # mean centre of mass of the MNIST training digits, in pixel indices (measured: 14.00, 14.01)
@@ -30,22 +32,24 @@ class DrawingError(ValueError):
 def _validated(image: np.ndarray) -> np.ndarray:
     """Check type, shape and values; return the image with a channel axis (H, W, C)."""
     if not isinstance(image, np.ndarray):
-        raise DrawingError(f"expected a numpy array, got {type(image).__name__}")
+        raise DrawingError(_("expected a numpy array, got {type}").format(type=type(image).__name__))
     if image.ndim == 2:
         image = image[:, :, None]
     if image.ndim != 3 or image.shape[2] not in (1, 3, 4):
-        raise DrawingError(f"expected a (H, W) grayscale or (H, W, 4) RGBA image, got shape {image.shape}")
+        raise DrawingError(_("expected a (H, W) grayscale or (H, W, 4) RGBA image, got shape {shape}").format(
+            shape=image.shape))
     height, width = image.shape[:2]
     if min(height, width) < MIN_SIDE or max(height, width) > MAX_SIDE:
-        raise DrawingError(f"image is {height}×{width}; each side must be {MIN_SIDE} to {MAX_SIDE} pixels")
+        raise DrawingError(_("image is {height}×{width}; each side must be {low} to {high} pixels").format(
+            height=height, width=width, low=MIN_SIDE, high=MAX_SIDE))
     if image.dtype == np.uint8:
         return image
     if not (image.dtype == np.bool_ or np.issubdtype(image.dtype, np.integer) or np.issubdtype(image.dtype, np.floating)):
-        raise DrawingError(f"expected uint8 or float pixels, got dtype {image.dtype}")
+        raise DrawingError(_("expected uint8 or float pixels, got dtype {dtype}").format(dtype=image.dtype))
     if not np.isfinite(image).all():
-        raise DrawingError("image contains NaN or infinite pixels")
+        raise DrawingError(_("image contains NaN or infinite pixels"))
     if image.min() < 0 or image.max() > 255:  # checked before the float32 cast, which would overflow
-        raise DrawingError("pixel values must lie in [0, 1] or [0, 255]")
+        raise DrawingError(_("pixel values must lie in [0, 1] or [0, 255]"))
     values = image.astype(np.float32)
     scale = 255.0 if values.max() <= 1.0 else 1.0
     return np.rint(values * scale).astype(np.uint8)
@@ -176,7 +180,7 @@ def _ink_bbox(ink: _InkCrop) -> tuple[int, int, int, int] | None:
     if max(bottom - top, right - left) < MIN_EXTENT_FRACTION * max(ink.full_height, ink.full_width):
         return None
     if ink_pixels > MAX_INK_FRACTION * full_size:
-        raise DrawingError("the image is almost all ink: clear the canvas and draw one digit")
+        raise DrawingError(_("the image is almost all ink: clear the canvas and draw one digit"))
     return top, bottom, left, right
 
 

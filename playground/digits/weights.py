@@ -12,6 +12,7 @@ import reprlib
 from pathlib import Path
 from typing import Any
 
+from playground.i18n import _, N_
 from playground.paths import MODELS_DIR
 
 KINDS: tuple[str, ...] = ("linear", "cnn")
@@ -56,7 +57,9 @@ OPTIONAL_CARD_FIELDS: dict[str, str] = {  # checked when present: the page forma
     "optimizer": _TEXT, "torch_version": _TEXT, "command": _TEXT,
 }
 
-_ARTICLE = {_TEXT: "", _INTEGER: "an ", _COUNT: "a ", _NUMBER: "a ", _FRACTION: "a "}
+# How a card error names each sort of value: "its epochs is 'ten', not a count".
+_EXPECTED = {_TEXT: N_("text"), _INTEGER: N_("an integer"), _COUNT: N_("a count"), _NUMBER: N_("a finite number"),
+             _FRACTION: N_("a fraction in [0, 1]")}
 
 
 def _has_type(value: Any, expected: str) -> bool:
@@ -73,23 +76,26 @@ def _has_type(value: Any, expected: str) -> bool:
 def card_problem(card: Any, kind: str) -> str | None:
     """What makes ``card`` unusable for ``kind`` (wrong shape, missing or mistyped field), or None if it is valid."""
     if not isinstance(card, dict):
-        return f"it holds a JSON {type(card).__name__}, not an object"
+        return _("it holds a JSON {type}, not an object").format(type=type(card).__name__)
     missing = [key for key in REQUIRED_CARD_FIELDS if key not in card]
     if missing:
-        return f"it lacks {', '.join(missing)}"
+        return _("it lacks {fields}").format(fields=", ".join(missing))
     for key, expected in {**REQUIRED_CARD_FIELDS, **OPTIONAL_CARD_FIELDS}.items():
         if key in card and not _has_type(card[key], expected):
-            return f"its {key} is {reprlib.repr(card[key])}, not {_ARTICLE[expected]}{expected}"
+            return _("its {key} is {value}, not {expected}").format(key=key, value=reprlib.repr(card[key]),
+                                                                     expected=_(_EXPECTED[expected]))
     if card["kind"] != kind:
-        return f"it describes a {reprlib.repr(card['kind'])} model, not {kind!r}"
+        return _("it describes a {found} model, not {kind}").format(found=reprlib.repr(card["kind"]), kind=repr(kind))
     if card["verdict_score"] not in VERDICT_SCORES:
-        return f"its verdict_score {reprlib.repr(card['verdict_score'])} is not one of {', '.join(VERDICT_SCORES)}"
+        return _("its verdict_score {value} is not one of {names}").format(value=reprlib.repr(card["verdict_score"]),
+                                                                           names=", ".join(VERDICT_SCORES))
     if card["not_digit_below"] > card["sure_from"]:
-        return f"its not_digit_below {card['not_digit_below']} is above its sure_from {card['sure_from']}"
+        return _("its not_digit_below {low} is above its sure_from {high}").format(low=card["not_digit_below"],
+                                                                                   high=card["sure_from"])
     if card["verdict_score"] == "msp" and not 0 <= card["not_digit_below"] <= card["sure_from"] <= 1:
-        return "its msp thresholds are not probabilities in [0, 1]"
+        return _("its msp thresholds are not probabilities in [0, 1]")
     if not _SHA256.fullmatch(card["sha256"]):
-        return f"its sha256 {reprlib.repr(card['sha256'])} is not 64 lowercase hex digits"
+        return _("its sha256 {value} is not 64 lowercase hex digits").format(value=reprlib.repr(card["sha256"]))
     return None
 
 
@@ -100,12 +106,12 @@ def load_card(kind: str, models_dir: Path | None = None) -> dict[str, Any]:
     try:
         card = json.loads(path.read_text())
     except (OSError, ValueError) as err:
-        raise ModelFileError(
-            f"Model card {path} is missing or unreadable ({type(err).__name__}). Rebuild it with: {rebuild_command(kind)}"
-        ) from None
+        message = _("Model card {path} is missing or unreadable ({error}). Rebuild it with: {command}")
+        raise ModelFileError(message.format(path=path, error=type(err).__name__, command=rebuild_command(kind))) from None
     problem = card_problem(card, kind)
     if problem is not None:
-        raise ModelFileError(f"Model card {path} is not a valid card: {problem}. Rebuild it with: {rebuild_command(kind)}")
+        raise ModelFileError(_("Model card {path} is not a valid card: {problem}. Rebuild it with: {command}").format(
+            path=path, problem=problem, command=rebuild_command(kind)))
     return card
 
 
@@ -122,17 +128,18 @@ def card_rows(card: dict[str, Any]) -> list[tuple[str, str]]:
         value = card.get(key)
         return f"{value:.2%}" if isinstance(value, (int, float)) else "—"
 
+    seconds = card.get("training_seconds")
     return [
-        ("Architecture", str(card.get("architecture", "—"))),
-        ("Parameters", f"{card.get('parameters', 0):,}"),
-        ("MNIST test accuracy", pct("mnist_test_accuracy")),
-        ("Accuracy on re-drawn digits", pct("drawings_accuracy")),
-        ("Epochs", str(card.get("epochs", "—"))),
-        ("Optimizer", str(card.get("optimizer", "—"))),
-        ("Augmentation", _readable(card.get("augmentation", "—"))),
-        ("Re-drawn training digits", f"{card.get('redrawn_training_digits', 0):,}"),
-        ("Seed", str(card.get("seed", "—"))),
-        ("Training time", f"{card['training_seconds']:.0f} s" if "training_seconds" in card else "—"),
+        (_("Architecture"), str(card.get("architecture", "—"))),
+        (_("Parameters"), f"{card.get('parameters', 0):,}"),
+        (_("MNIST test accuracy"), pct("mnist_test_accuracy")),
+        (_("Accuracy on re-drawn digits"), pct("drawings_accuracy")),
+        (_("Epochs"), str(card.get("epochs", "—"))),
+        (_("Optimizer"), str(card.get("optimizer", "—"))),
+        (_("Augmentation"), _readable(card.get("augmentation", "—"))),
+        (_("Re-drawn training digits"), f"{card.get('redrawn_training_digits', 0):,}"),
+        (_("Seed"), str(card.get("seed", "—"))),
+        (_("Training time"), "—" if seconds is None else _("{seconds:.0f} s").format(seconds=seconds)),
         ("PyTorch", str(card.get("torch_version", "—"))),
-        ("Command", str(card.get("command", "—"))),
+        (_("Command"), str(card.get("command", "—"))),
     ]

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import plotly.graph_objects as go
 
+from playground.i18n import _
 from playground.plots.svg import Series, bar_chart
 
 TOP_COLOR = "#4f46e5"
@@ -24,16 +25,17 @@ DIVERGING = "RdBu_r"  # red = pushes toward the class, blue = pushes away
 
 
 def probability_bars(probs: npt.ArrayLike, top: int, runner_up: int | None = None,
-                     title: str = "probabilities") -> str:
+                     title: str | None = None) -> str:
     """SVG bars of the 10 class probabilities (redrawn on every stroke, so no Plotly); the top class, and a
-    runner-up when given, highlighted."""
+    runner-up when given, highlighted. ``title`` (the y axis) defaults to "probabilities"."""
     p = np.asarray(probs, dtype=np.float64)
     colors = [OTHER_COLOR] * len(p)
     if runner_up is not None:
         colors[runner_up] = RUNNER_UP_COLOR
     colors[top] = TOP_COLOR
     return bar_chart([str(i) for i in range(len(p))], [Series("p", p, colors)], y_range=(0.0, 1.0),
-                     y_ticks=(0.0, 0.25, 0.5, 0.75, 1.0), y_label=title, aria_label="Probability of each digit",
+                     y_ticks=(0.0, 0.25, 0.5, 0.75, 1.0), y_label=_("probabilities") if title is None else title,
+                     aria_label=_("Probability of each digit"),
                      chart_id="digits_bars", value_format="{:.0%}", tick_format="{:.0%}", height=240, legend=False)
 
 
@@ -53,14 +55,15 @@ def score_chart(test_scores: npt.ArrayLike, drawing_score: float, not_digit_belo
     (grey where the page says "not a digit"), and a full-height amber bar at the bin of this drawing's score."""
     values = np.asarray(test_scores, dtype=np.float64)
     edges = score_bins(values, drawing_score, score_name)
-    counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges)
+    counts = np.histogram(np.clip(values, edges[0], edges[-1]), edges)[0]
     share = counts / max(len(values), 1)
     mine = np.zeros(len(share))
     mine[int(np.clip(np.searchsorted(edges, drawing_score, side="right") - 1, 0, len(share) - 1))] = 1.0
     colors = [NOT_DIGIT_COLOR if high <= not_digit_below else TOP_COLOR for high in edges[1:]]
-    series = [Series("real digits", share, colors), Series("your drawing", mine, RUNNER_UP_COLOR)]
+    series = [Series(_("real digits"), share, colors), Series(_("your drawing"), mine, RUNNER_UP_COLOR)]
     return bar_chart([f"{low:.2g}" for low in edges[:-1]], series, y_range=(0.0, 1.0), y_ticks=(0.0, 0.5, 1.0),
-                     y_label="share of real digits", aria_label="Scores of real MNIST test digits and of this drawing",
+                     y_label=_("share of real digits"),
+                     aria_label=_("Scores of real MNIST test digits and of this drawing"),
                      chart_id="digits_scores", value_format="{:.0%}", tick_format="{:.0%}", height=190)
 
 
@@ -121,7 +124,7 @@ def template_grid(templates: npt.ArrayLike) -> go.Figure:
     """
     t = np.asarray(templates, dtype=np.float64)
     zmax = float(np.percentile(np.abs(t), 99)) or 1.0
-    return _mosaic_figure(t, [f"digit {d}" for d in range(len(t))], columns=5, zmax=zmax, height=520,
-                          title="The rows of W: one 28×28 template per digit", hover_value="w",
-                          scale_title=f"weight w (one scale for all ten; red raises that digit's logit, blue "
-                                      f"lowers it; full colour from ±{zmax:.2f})")
+    return _mosaic_figure(t, [_("digit {d}").format(d=d) for d in range(len(t))], columns=5, zmax=zmax, height=520,
+                          title=_("The rows of W: one 28×28 template per digit"), hover_value="w",
+                          scale_title=_("weight w (one scale for all ten; red raises that digit's logit, blue "
+                                        "lowers it; full colour from ±{zmax:.2f})").format(zmax=zmax))
