@@ -2,6 +2,7 @@
 // Python sends the run once (float32 arrays in base64); Play, Pause, Step, Reset, speed and the scrubber work
 // here with no round trip. The playhead goes back to Python (setStateValue "position") only when it matters:
 // Pause, Step, Reset, a scrub ending, the run's end, and when Python asks (the learning rate changed mid-run).
+// Its own text comes translated from Python (data.labels, templates with {fields}); English when one is missing.
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 const CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c"];
 
@@ -16,13 +17,29 @@ function formatNumber(v) {
   return Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
 }
 
+function t(p, key, english, fields = {}) {  // the translated text of ``key``, its {fields} filled in
+  const template = (p.text && typeof p.text[key] === "string" && p.text[key]) || english;
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in fields ? String(fields[name]) : whole));
+}
+
+function applyText(p) {  // the controls' and captions' text, in the page's language
+  const q = (s) => p.host.querySelector(s);
+  p.play.textContent = p.playing ? t(p, "pause", "Pause") : t(p, "play", "Play");
+  q(".sp-step").textContent = t(p, "step", "Step");
+  q(".sp-reset").textContent = t(p, "reset", "Reset");
+  q(".sp-speed-text").textContent = t(p, "speed", "Speed");
+  p.scrub.setAttribute("aria-label", t(p, "scrub", "Epoch"));
+  q(".sp-loss-title").textContent = t(p, "loss_title", "Loss of the current run");
+  q(".sp-probs-title").textContent = t(p, "probs_title", "Probabilities per sample (outlined: true class)");
+}
+
 function setup(host) {
   host.innerHTML = `
     <div class="sp-controls">
       <button type="button" class="sp-play">Play</button>
       <button type="button" class="sp-step">Step</button>
       <button type="button" class="sp-reset">Reset</button>
-      <label class="sp-speed-label">Speed <select class="sp-speed">
+      <label class="sp-speed-label"><span class="sp-speed-text">Speed</span> <select class="sp-speed">
         ${SPEEDS.map((s) => `<option value="${s}"${s === 1 ? " selected" : ""}>${s}×</option>`).join("")}
       </select></label>
       <span class="sp-epoch" aria-live="off">Epoch 0 / 0</span>
@@ -31,7 +48,7 @@ function setup(host) {
     <div class="sp-readout"></div>
     <div class="sp-charts">
       <figure><figcaption class="sp-loss-title">Loss of the current run</figcaption><canvas class="sp-loss"></canvas></figure>
-      <figure><figcaption>Probabilities per sample (outlined: true class)</figcaption><canvas class="sp-probs"></canvas></figure>
+      <figure><figcaption class="sp-probs-title">Probabilities per sample (outlined: true class)</figcaption><canvas class="sp-probs"></canvas></figure>
     </div>`;
   const q = (s) => host.querySelector(s);
   const p = { host, epoch: 0, playing: false, load: null, run: null, frames: 0, shown: new Set(), speed: 1,
@@ -74,7 +91,7 @@ function start(p) {
   if (p.epoch >= p.run.last) seek(p, 0);
   p.playing = true;
   restartClock(p);
-  p.play.textContent = "Pause";
+  p.play.textContent = t(p, "pause", "Pause");
   const frame = (now) => {
     if (!p.playing || !p.host.isConnected) return;
     const target = Math.min(p.run.last, Math.floor(p.clockEpoch + (now - p.clockStart) / 1000 * rate(p)));
@@ -89,7 +106,7 @@ function pause(p, tell) {
   const was = p.playing;
   p.playing = false;
   cancelAnimationFrame(p.raf);
-  p.play.textContent = "Play";
+  p.play.textContent = t(p, "play", "Play");
   p.host.dataset.playing = "0";
   if (was && tell) report(p);
 }
@@ -135,7 +152,7 @@ function drawLoss(p, ink) {
   ctx.textAlign = "center"; ctx.textBaseline = "top";
   ctx.fillText("0", X(0), h - B + 4);
   ctx.textAlign = "right"; ctx.fillText(String(last), X(last), h - B + 4); ctx.textAlign = "center";
-  ctx.fillText(logY ? "epoch (loss on a log scale)" : "epoch", (L + w - R) / 2, h - B + 4);
+  ctx.fillText(logY ? t(p, "axis_log", "epoch (loss on a log scale)") : t(p, "axis", "epoch"), (L + w - R) / 2, h - B + 4);
   if (!run) return;
   run.segments.forEach(([startEpoch, lr], i) => {  // where the learning rate changed
     if (i === 0) return;
@@ -159,14 +176,14 @@ function drawLoss(p, ink) {
 }
 
 function drawProbs(p, ink) {
-  const rows = p.labels.length, cols = p.classes;
+  const rows = p.targets.length, cols = p.classes;
   const [ctx, w, h] = sizeCanvas(p.probCanvas, 240);
   const L = 64, T = 18, cw = (w - L - 4) / cols, ch = (h - T - 4) / rows;
   ctx.font = "11px sans-serif"; ctx.textBaseline = "middle"; ctx.textAlign = "center"; ctx.fillStyle = ink;
-  for (let c = 0; c < cols; c++) ctx.fillText(`class ${c}`, L + (c + 0.5) * cw, T / 2);
+  for (let c = 0; c < cols; c++) ctx.fillText(t(p, "class", "class {c}", { c }), L + (c + 0.5) * cw, T / 2);
   const base = p.run ? p.epoch * rows * cols : -1;
   for (let r = 0; r < rows; r++) {
-    ctx.textAlign = "right"; ctx.fillStyle = ink; ctx.fillText(`sample ${r}`, L - 6, T + (r + 0.5) * ch);
+    ctx.textAlign = "right"; ctx.fillStyle = ink; ctx.fillText(t(p, "sample", "sample {i}", { i: r }), L - 6, T + (r + 0.5) * ch);
     for (let c = 0; c < cols; c++) {
       const v = base >= 0 ? p.run.probabilities[base + r * cols + c] : NaN;
       const x = L + c * cw, y = T + r * ch;
@@ -174,7 +191,7 @@ function drawProbs(p, ink) {
       ctx.fillRect(x + 1, y + 1, cw - 2, ch - 2); ctx.globalAlpha = 1;
       ctx.textAlign = "center"; ctx.fillStyle = ink;
       ctx.fillText(Number.isFinite(v) ? v.toFixed(2) : (base >= 0 ? "NaN" : "–"), x + cw / 2, y + ch / 2);
-      if (p.labels[r] === c) { ctx.strokeStyle = ink; ctx.lineWidth = 2; ctx.strokeRect(x + 2, y + 2, cw - 4, ch - 4); }
+      if (p.targets[r] === c) { ctx.strokeStyle = ink; ctx.lineWidth = 2; ctx.strokeRect(x + 2, y + 2, cw - 4, ch - 4); }
     }
   }
 }
@@ -183,14 +200,18 @@ function draw(p) {
   if (!p.host.isConnected) return;
   const ink = getComputedStyle(p.host).color;
   const last = p.run ? p.run.last : 0, N = p.run ? p.run.epochs : p.budget;
-  p.label.textContent = `Epoch ${p.epoch} / ${N}`;
+  p.label.textContent = t(p, "epoch", "Epoch {k} / {n}", { k: p.epoch, n: N });
   p.scrub.max = String(last); p.scrub.value = String(p.epoch); p.scrub.disabled = !p.run;
-  if (!p.run) p.readout.textContent = `Press Play or Step: the server trains all ${N} epochs at once, then they play here.`;
-  else {
-    const at = p.epoch;
-    let text = `After ${at} update${at === 1 ? "" : "s"}: loss ${formatNumber(p.run.loss[at])}, ` +
-      `train accuracy ${Number.isFinite(p.run.accuracy[at]) ? Math.round(p.run.accuracy[at] * 1000) / 10 : "–"}%`;
-    if (at === last && p.run.diverged) text += ` — stopped: the loss is no longer finite`;
+  if (!p.run) {
+    p.readout.textContent = t(p, "idle", "Press Play or Step: the server trains all {n} epochs at once, then they play here.",
+                              { n: N });
+  } else {
+    const at = p.epoch, accuracy = p.run.accuracy[at];
+    const fields = { k: at, loss: formatNumber(p.run.loss[at]),
+                     accuracy: Number.isFinite(accuracy) ? Math.round(accuracy * 1000) / 10 : "–" };
+    let text = at === 1 ? t(p, "after_one", "After {k} update: loss {loss}, train accuracy {accuracy}%", fields)
+      : t(p, "after_many", "After {k} updates: loss {loss}, train accuracy {accuracy}%", fields);
+    if (at === last && p.run.diverged) text = t(p, "stopped", "{readout} — stopped: the loss is no longer finite", { readout: text });
     p.readout.textContent = text;
   }
   drawLoss(p, ink);
@@ -209,7 +230,9 @@ export default function (args) {
   p.args = args;
   if (!data || p.shownData === data) return;
   p.shownData = data;
-  p.logY = !!data.log_y; p.budget = data.epochs; p.labels = data.labels; p.classes = data.classes;
+  p.logY = !!data.log_y; p.budget = data.epochs; p.targets = data.targets || []; p.classes = data.classes;
+  p.text = data.labels && typeof data.labels === "object" && !Array.isArray(data.labels) ? data.labels : {};
+  applyText(p);
   if (data.load !== p.load) {
     const wasPlaying = p.playing;
     pause(p, false);

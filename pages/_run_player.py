@@ -6,6 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages._language import apply_language
+from playground.i18n import _
+
 # The Training lab's run player (``pages/_run_player.js``): plays a recorded run on <canvas> in the browser.
 # Colours follow the page's text colour (currentColor), so a dark theme can follow later.
 _RUN_PLAYER = st.components.v2.component(
@@ -29,12 +32,37 @@ _RUN_PLAYER = st.components.v2.component(
 )
 
 
-def run_player(data: dict, key: str, on_position: Callable[[], None], on_request: Callable[[], None]) -> None:
-    """Mount the run player with ``data`` (``playground.training_run.player_payload`` and the playhead to start at).
+def player_labels() -> dict[str, str]:
+    """The player's own text in the language of this run (the JS keeps the English when one is missing);
+    ``{fields}`` are filled in by the JS."""
+    return {
+        "play": _("Play"), "pause": _("Pause"), "step": _("Step"), "reset": _("Reset"), "speed": _("Speed"),
+        "epoch": _("Epoch {k} / {n}"), "scrub": _("Epoch"), "loss_title": _("Loss of the current run"),
+        "probs_title": _("Probabilities per sample (outlined: true class)"),
+        "axis": _("epoch"), "axis_log": _("epoch (loss on a log scale)"),
+        "class": _("class {c}"), "sample": _("sample {i}"),
+        "idle": _("Press Play or Step: the server trains all {n} epochs at once, then they play here."),
+        "after_one": _("After {k} update: loss {loss}, train accuracy {accuracy}%"),
+        "after_many": _("After {k} updates: loss {loss}, train accuracy {accuracy}%"),
+        "stopped": _("{readout} — stopped: the loss is no longer finite"),
+    }
 
-    ``on_position`` runs when the player reports its playhead, ``on_request`` when it asks for a run.
+
+def run_player(data: dict, key: str, on_position: Callable[[], None], on_request: Callable[[], None]) -> None:
+    """Mount the run player with ``data`` (``playground.training_run.player_payload``, the playhead to start at,
+    the true classes as ``targets``) and ``player_labels()`` as ``labels``.
+
+    ``on_position`` runs when the player reports its playhead, ``on_request`` when it asks for a run; both in the
+    session's language (a callback runs before the page has chosen it). The player's text is added here.
     """
-    _RUN_PLAYER(data=data, key=key, on_position_change=on_position, on_request_change=on_request)
+    def in_language(callback: Callable[[], None]) -> Callable[[], None]:
+        def call() -> None:
+            apply_language()
+            callback()
+        return call
+
+    _RUN_PLAYER(data={**data, "labels": player_labels()}, key=key, on_position_change=in_language(on_position),
+                on_request_change=in_language(on_request))
 
 
 def player_value(key: str, name: str) -> object:

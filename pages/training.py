@@ -5,11 +5,13 @@ import math
 
 import streamlit as st
 
+from pages._language import apply_language
 from pages._navigation import require_navigation_frame
 from pages._run_player import player_value, run_player
 from pages._url import seed_state_from_url, write_state_to_url
 from playground.plots.training import comparison_figure, low_level_figure
 from playground.training.trainer import low_level_history
+from playground.i18n import _
 from playground.training.lab import EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LabConfig, TrainingLab
 from playground.training.learning_rate import (check_learning_rate, format_lr, LR_DEFAULT, LR_MAX, LR_MIN,
                                                parse_learning_rate, PRESETS, round_learning_rate)
@@ -34,9 +36,7 @@ BANNERS = {"diverged": st.error, "oscillating": st.warning, "stalled": st.warnin
 
 def get_lab() -> TrainingLab:
     """This user's lab, kept in session state."""
-    if LAB_KEY not in st.session_state:
-        st.session_state[LAB_KEY] = TrainingLab()
-    return st.session_state[LAB_KEY]
+    return st.session_state.setdefault(LAB_KEY, TrainingLab())
 
 
 def on_position() -> None:
@@ -46,8 +46,7 @@ def on_position() -> None:
 
 def on_request() -> None:
     """The player asked for a run (Play, Step or Reset with none loaded)."""
-    action = player_value(PLAYER_KEY, "request")
-    if action is not None:
+    if (action := player_value(PLAYER_KEY, "request")) is not None:
         get_lab().request(action)
 
 
@@ -60,25 +59,26 @@ def settings_section() -> tuple[LabConfig, bool]:
     """Learning rate (log slider + presets), epochs, seed and the course tips; returns the config and log-y."""
     left, right = st.columns([3, 2])
     with left:
-        exponent = st.slider("Learning rate, log₁₀ scale (1e-10 to 1e5)", math.log10(LR_MIN), math.log10(LR_MAX),
-                             step=0.1, format="10^%.1f", key=WIDGETS["lr"])
+        exponent = st.slider(_("Learning rate, log₁₀ scale (1e-10 to 1e5)"), math.log10(LR_MIN),
+                             math.log10(LR_MAX), step=0.1, format="10^%.1f", key=WIDGETS["lr"])
         lr, problem = check_learning_rate(round_learning_rate(10 ** exponent))
         if problem:
             st.warning(problem)
-        st.markdown(f"Learning rate **lr = {format_lr(lr)}**")
+        st.markdown(_("Learning rate **lr = {lr}**").format(lr=format_lr(lr)))
         presets = st.columns(len(PRESETS))
         for column, (name, value) in zip(presets, PRESETS.items()):
-            column.button(f"{name} ({format_lr(value)})", key=f"tr_preset_{name}", on_click=set_preset, args=(value,),
-                          width="stretch")
+            column.button(f"{_(name)} ({format_lr(value)})", key=f"tr_preset_{name}", on_click=set_preset,
+                          args=(value,), width="stretch")
     with right:
         numbers = st.columns(2)
-        epochs = numbers[0].number_input("Epochs", 1, EPOCHS_MAX, step=10, key=WIDGETS["epochs"])
-        seed = numbers[1].number_input("Seed (initial weights)", 0, 2**31 - 1, step=1, key=WIDGETS["seed"])
-        norm = st.toggle("Standardise features", key=WIDGETS["norm"],
-                         help="Scale each feature by the training mean and std (course tip).")
-        l2 = st.toggle(f"L2 penalty (weight decay {L2_STRENGTH:g})", key=WIDGETS["l2"],
-                       help=f"SGD weight decay: adds {L2_STRENGTH:g}·w to each gradient (course tip).")
-        log_y = st.toggle("Log y-axis for loss charts", value=True, key="tr_log_y")
+        epochs = numbers[0].number_input(_("Epochs"), 1, EPOCHS_MAX, step=10, key=WIDGETS["epochs"])
+        seed = numbers[1].number_input(_("Seed (initial weights)"), 0, 2**31 - 1, step=1, key=WIDGETS["seed"])
+        norm = st.toggle(_("Standardise features"), key=WIDGETS["norm"],
+                         help=_("Scale each feature by the training mean and std (course tip)."))
+        l2 = st.toggle(_("L2 penalty (weight decay {strength:g})").format(strength=L2_STRENGTH), key=WIDGETS["l2"],
+                       help=_("SGD weight decay: adds {strength:g}·w to each gradient (course tip).").format(
+                           strength=L2_STRENGTH))
+        log_y = st.toggle(_("Log y-axis for loss charts"), value=True, key="tr_log_y")
     write_state_to_url(PAGE_ID, SPECS, {"lr": exponent, "epochs": epochs, "seed": seed, "norm": norm, "l2": l2})
     return LabConfig(lr=lr, epochs=int(epochs), seed=int(seed), standardized=norm, l2=l2), log_y
 
@@ -92,98 +92,100 @@ def rest_of_page(lab: TrainingLab) -> tuple:
 @st.fragment
 def player_section(lab: TrainingLab, log_y: bool, shown: tuple) -> None:
     """The run player and its verdict: a player's request reruns only this, unless the page below must change."""
+    apply_language()
     if rest_of_page(lab) != shown:  # a run ended (Runs compared) or an open detail follows the playhead
         st.rerun(scope="app")
     run = None if lab.run is None else player_payload(lab.run, lab.data.y_train.tolist())
     run_player({"run": run, "load": lab.load, "intent": lab.intent, "position": lab.start, "ask": lab.asking,
-                "epochs": lab.config.epochs, "log_y": log_y, "labels": lab.data.y_train.tolist(), "classes": 3},
+                "epochs": lab.config.epochs, "log_y": log_y, "targets": lab.data.y_train.tolist(), "classes": 3},
                key=PLAYER_KEY, on_position=on_position, on_request=on_request)
     if lab.refused:
         st.warning(lab.refused)
     if lab.run is not None:
         verdict = lab.verdict()
-        where = "End of the run" if lab.playhead == lab.run.last else f"So far (epoch {lab.playhead})"
-        BANNERS[verdict.kind](f"{where}: **{verdict.title}.** {verdict.explanation}")
+        where = _("End of the run: **{title}.** {explanation}") if lab.playhead == lab.run.last else _(
+            "So far (epoch {epoch}): **{title}.** {explanation}")
+        BANNERS[verdict.kind](where.format(epoch=lab.playhead, title=verdict.title, explanation=verdict.explanation))
 
 
 def comparison_section(lab: TrainingLab, log_y: bool) -> None:
     """Finished runs overlaid on one chart, a table of their results, and a Clear button."""
-    st.subheader("Runs compared")
+    st.subheader(_("Runs compared"))
     if not lab.runs:
-        st.caption("Finished runs appear here. Try the three presets one after another.")
+        st.caption(_("Finished runs appear here. Try the three presets one after another."))
         return
     with st.container(key="tr_comparison"):
         st.plotly_chart(comparison_figure([(r.label, r.losses) for r in lab.runs], log_y=log_y),
                         key="tr_compare_chart", config={"displayModeBar": False})
     st.dataframe(lab.runs_table(), hide_index=True, key="tr_runs_table",
                  column_config={"lr": st.column_config.NumberColumn(format="%.3g"),
-                                "train loss": st.column_config.NumberColumn(format="%.4g"),
-                                "test loss": st.column_config.NumberColumn(format="%.4g"),
-                                "train accuracy": st.column_config.NumberColumn(format="percent"),
-                                "test accuracy": st.column_config.NumberColumn(format="percent")})
-    st.caption("Losses and accuracies in the table use each run's final weights (after its last update), like the "
-               "player's readout at the last epoch; the curves show the loss of the weights after each update "
-               "(epoch k's loss before its update, as the course prints them). The course's test set has 3 "
-               "samples, all of class 2, so test accuracy can only be 0, 33.3, 66.7 or 100%.")
-    st.button("Clear runs", icon=":material/delete:", on_click=lab.clear_runs, key="tr_clear")
+                                **{_(name): st.column_config.NumberColumn(format="percent" if "acc" in name else "%.4g")
+                                   for name in ("train loss", "test loss", "train accuracy", "test accuracy")}})
+    st.caption(_("Losses and accuracies in the table use each run's final weights (after its last update), like "
+                 "the player's readout at the last epoch; the curves show the loss of the weights after each update "
+                 "(epoch k's loss before its update, as the course prints them). The course's test set has 3 "
+                 "samples, all of class 2, so test accuracy can only be 0, 33.3, 66.7 or 100%."))
+    st.button(_("Clear runs"), icon=":material/delete:", on_click=lab.clear_runs, key="tr_clear")
 
 
 def sgd_step_section(lab: TrainingLab) -> None:
     """The next SGD step for the current weights, with every intermediate number."""
-    section = st.expander("One SGD step, taken apart", icon=":material/calculate:", key="tr_sgd_step",
+    section = st.expander(_("One SGD step, taken apart"), icon=":material/calculate:", key="tr_sgd_step",
                           on_change="rerun")
     if not section.open:  # computed only for a student who opened it
         return
     with section:
         step = lab.step_breakdown()
-        st.caption("Shows the epoch the player last reported (Pause, Step, the scrubber's end or the run's end).")
-        st.markdown(
-            f"For the weights at epoch {lab.playhead} (after {lab.playhead} updates): logits $z = xW + b$, probabilities "
-            f"$p = \\mathrm{{softmax}}(z)$, loss $L = -\\frac{{1}}{{N}}\\sum \\log p_y = {format_short(step.loss)}$ "
+        st.caption(_("Shows the epoch the player last reported (Pause, Step, the scrubber's end or the run's end)."))
+        st.markdown(_(
+            "For the weights at epoch {epoch} (after {epoch} updates): logits $z = xW + b$, probabilities "
+            "$p = \\mathrm{{softmax}}(z)$, loss $L = -\\frac{{1}}{{N}}\\sum \\log p_y = {loss}$ "
             "(each $\\log p_y$ from log-softmax, as `F.cross_entropy` computes it). "
             "The gradient of the loss with respect to the logits is $p - y$ (one-hot $y$), so "
-            "$\\partial L/\\partial W = x^\\top (p - y)/N$ and $\\partial L/\\partial b$ is the mean of $p - y$.")
+            "$\\partial L/\\partial W = x^\\top (p - y)/N$ and $\\partial L/\\partial b$ is the mean of $p - y$."
+        ).format(epoch=lab.playhead, loss=format_short(step.loss)))
         st.table(samples_frame(step))
         decay = f" + {step.l2:g}\\,W" if step.l2 else ""
-        st.markdown(f"Update with lr = {step.lr:.3g}: $W \\leftarrow W - \\mathrm{{lr}}\\,"
-                    f"(\\partial L/\\partial W{decay})$, likewise for $b$.")
+        st.markdown(_("Update with lr = {lr:.3g}: $W \\leftarrow W - \\mathrm{{lr}}\\,"
+                      "(\\partial L/\\partial W{decay})$, likewise for $b$.").format(lr=step.lr, decay=decay))
         st.table(weights_frame(step).map(format_short))
 
 
 def low_level_section(lab: TrainingLab, log_y: bool) -> None:
     """The course's training "by hand" (4 features, zero init, one-hot loss) at the current lr."""
-    section = st.expander("The same thing by hand (low-level)", icon=":material/handyman:", key="tr_low_level_open",
+    section = st.expander(_("The same thing by hand (low-level)"), icon=":material/handyman:", key="tr_low_level_open",
                           on_change="rerun")
     if not section.open:  # trains every epoch again: only for a student who opened it
         return
     config = lab.config
     with section:
-        st.markdown("`W = torch.zeros((4, 3), requires_grad=True)`, `b = torch.zeros(1, requires_grad=True)`, "
-                    "`optimizer = optim.SGD([W, b], lr)`, loss `(y_one_hot * -torch.log(F.softmax(x @ W + b, "
-                    f"dim=1))).sum(dim=1).mean()`, run for `range({config.epochs} + 1)` at lr = {config.lr:.3g}.")
+        st.markdown(_("`W = torch.zeros((4, 3), requires_grad=True)`, `b = torch.zeros(1, requires_grad=True)`, "
+                      "`optimizer = optim.SGD([W, b], lr)`, loss `(y_one_hot * -torch.log(F.softmax(x @ W + b, "
+                      "dim=1))).sum(dim=1).mean()`, run for `range({epochs} + 1)` at lr = {lr:.3g}.").format(
+                          epochs=config.epochs, lr=config.lr))
         hand, reference, weights = low_level_history(config.epochs, config.lr)
         finite = [abs(a - b) for a, b in zip(hand, reference) if math.isfinite(a) and math.isfinite(b)]
         st.plotly_chart(low_level_figure(hand, reference, log_y=log_y), key="tr_low_level",
                         config={"displayModeBar": False})
         at = min(lab.playhead, len(hand) - 1)
         W, b = weights[at]
-        st.markdown(f"At the player's epoch {at}: loss by hand {format_short(hand[at])}, F.cross_entropy "
-                    f"{format_short(reference[at])}; the hand-made model's weights (4 features × 3 classes, "
-                    f"one shared bias b = {format_short(b[0])}):")
-        st.table({f"class {j}": [format_short(row[j]) for row in W] for j in range(3)})
-        st.caption(f"Largest difference from F.cross_entropy over {len(finite)} finite steps: "
-                   f"{max(finite, default=0.0):.2e}." + ("" if len(finite) == len(hand) else
-                   " The hand-written loss hit log(0) and stopped: F.cross_entropy uses a stable log-softmax."))
+        st.markdown(_("At the player's epoch {epoch}: loss by hand {hand}, F.cross_entropy {reference}; the "
+                      "hand-made model's weights (4 features × 3 classes, one shared bias b = {b}):").format(
+            epoch=at, hand=format_short(hand[at]), reference=format_short(reference[at]), b=format_short(b[0])))
+        st.table({_("class {c}").format(c=j): [format_short(row[j]) for row in W] for j in range(3)})
+        st.caption(_("Largest difference from F.cross_entropy over {n} finite steps: {difference:.2e}.").format(
+            n=len(finite), difference=max(finite, default=0.0)) + ("" if len(finite) == len(hand) else " " + _(
+            "The hand-written loss hit log(0) and stopped: F.cross_entropy uses a stable log-softmax.")))
 
 
 def main() -> None:
     """Lay out the page: settings, the run player, comparison, details."""
     require_navigation_frame()
-    st.title("Training lab")
-    st.caption("Train the course's softmax classifier (3 features, 3 classes, 8 samples) with plain SGD. "
-               "Overshoot explodes, Stall never moves, Good falls smoothly; every run of a seed starts "
-               "from the same initial weights. The server trains the whole run at once; your browser plays it. "
-               "Move the learning rate mid-run and the run continues from the player's epoch with the new rate.")
+    st.title(_("Training lab"))
+    st.caption(_("Train the course's softmax classifier (3 features, 3 classes, 8 samples) with plain SGD. "
+                 "Overshoot explodes, Stall never moves, Good falls smoothly; every run of a seed starts "
+                 "from the same initial weights. The server trains the whole run at once; your browser plays it. "
+                 "Move the learning rate mid-run and the run continues from the player's epoch with the new rate."))
     for warning in seed_state_from_url(PAGE_ID, SPECS, WIDGETS):
         st.warning(warning)
     config, log_y = settings_section()

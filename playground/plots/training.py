@@ -11,8 +11,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.i18n import _, N_
+
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
-CLASS_NAMES = ["class 0", "class 1", "class 2"]
+CLASS_NAMES = ["class 0", "class 1", "class 2"]  # the English names; charts show _("class {c}")
 MAX_POINTS = 1500
 
 
@@ -53,8 +55,8 @@ def _layout(title: str, log_y: bool, **extra: object) -> dict:
     extra.setdefault("height", 340)
     return dict(title=dict(text=title), margin=dict(l=10, r=10, t=50, b=10),
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
-                hovermode="x unified", xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
-                yaxis=dict(title=dict(text="loss" + (" (log scale)" if log_y else "")),
+                hovermode="x unified", xaxis=dict(title=dict(text=_("epoch")), rangemode="tozero"),
+                yaxis=dict(title=dict(text=_("loss (log scale)") if log_y else _("loss")),
                            type="log" if log_y else "linear", exponentformat="e" if log_y else "none"),
                 **extra)
 
@@ -70,28 +72,30 @@ def loss_traces(losses: Sequence[float], name: str, color: str, log_y: bool, *, 
     if xs:
         traces.append(dict(type="scatter", x=xs, y=ys, mode="markers+text", text=labels,
                            textposition="top center", marker=dict(symbol="x", size=12, color=color),
-                           name=f"{name}: not finite", hovertemplate="epoch %{x}: loss %{text}<extra></extra>"))
+                           name=_("{name}: not finite").format(name=name),
+                           hovertemplate=_("epoch %{x}: loss %{text}") + "<extra></extra>"))
     return traces
 
 
-def loss_curve_figure(losses: Sequence[float], *, log_y: bool = False, title: str = "Training loss") -> go.Figure:
-    """The current run's loss per epoch, with non-finite losses marked by an x."""
-    traces = loss_traces(losses, "loss", PALETTE[0], log_y, markers=len(losses) <= 60)
-    return go.Figure(data=traces, layout=_layout(title, log_y, showlegend=False))
+def loss_curve_figure(losses: Sequence[float], *, log_y: bool = False, title: str = N_("Training loss")) -> go.Figure:
+    """The current run's loss per epoch, with non-finite losses marked by an x (``title`` shown with ``_``)."""
+    traces = loss_traces(losses, _("loss"), PALETTE[0], log_y, markers=len(losses) <= 60)
+    return go.Figure(data=traces, layout=_layout(_(title), log_y, showlegend=False))
 
 
 def comparison_figure(runs: Sequence[tuple[str, Sequence[float]]], *, log_y: bool = True) -> go.Figure:
     """Loss curves of several runs overlaid, one colour per run, labelled (e.g. by lr)."""
     traces = [trace for index, (label, losses) in enumerate(runs)
               for trace in loss_traces(losses, label, PALETTE[index % len(PALETTE)], log_y)]
-    return go.Figure(data=traces, layout=_layout("Runs compared (same initial weights)", log_y, showlegend=True))
+    return go.Figure(data=traces, layout=_layout(_("Runs compared (same initial weights)"), log_y,
+                                                   showlegend=True))
 
 
 def probabilities_figure(probs: Sequence[Sequence[float]], y_true: Sequence[int]) -> go.Figure:
     """Heatmap of each training sample's predicted probabilities; the true class's cell is outlined in red."""
     rows = [[float(p) for p in row] for row in probs]
-    samples = [f"sample {i}" for i in range(len(rows))]
-    classes = CLASS_NAMES[: len(rows[0])] if rows else CLASS_NAMES
+    samples = [_("sample {i}").format(i=i) for i in range(len(rows))]
+    classes = [_("class {c}").format(c=c) for c in range(len(rows[0]) if rows else len(CLASS_NAMES))]
     text = [[f"{p:.2f}" if math.isfinite(p) else "NaN" for p in row] for row in rows]
     heatmap = dict(type="heatmap", z=[[p if math.isfinite(p) else None for p in row] for row in rows],
                    x=classes, y=samples, zmin=0, zmax=1, colorscale="Blues", text=text,
@@ -99,7 +103,7 @@ def probabilities_figure(probs: Sequence[Sequence[float]], y_true: Sequence[int]
                    hovertemplate="%{y}, %{x}: p = %{text}<extra></extra>")
     outlines = [dict(type="rect", xref="x", yref="y", x0=int(c) - 0.5, x1=int(c) + 0.5, y0=i - 0.5, y1=i + 0.5,
                      line=dict(color="#d62728", width=3)) for i, c in enumerate(y_true)]
-    layout = dict(title=dict(text="Probabilities per sample (red box: true class)"), height=340,
+    layout = dict(title=dict(text=_("Probabilities per sample (red box: true class)")), height=340,
                   margin=dict(l=10, r=10, t=50, b=10), showlegend=False, shapes=outlines,
                   yaxis=dict(autorange="reversed"))
     return go.Figure(data=[heatmap], layout=layout)
@@ -115,12 +119,12 @@ def low_level_figure(hand_losses: Sequence[float], reference_losses: Sequence[fl
     with np.errstate(invalid="ignore"):
         difference = np.where(np.isfinite(hand) & np.isfinite(reference), hand - reference, np.nan)
     x, y = display_series(difference)
-    traces = loss_traces(hand_losses, "by hand (one-hot)", PALETTE[3], log_y)
-    traces.append(dict(type="scatter", x=x, y=y, mode="lines", name="by hand − F.cross_entropy",
+    traces = loss_traces(hand_losses, _("by hand (one-hot)"), PALETTE[3], log_y)
+    traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=_("by hand − F.cross_entropy"),
                        line=dict(color=PALETTE[0], width=1), xaxis="x", yaxis="y2"))
-    layout = _layout("By hand, and its difference from F.cross_entropy", log_y, height=420)
+    layout = _layout(_("By hand, and its difference from F.cross_entropy"), log_y, height=420)
     layout["yaxis"]["domain"] = [0.42, 1.0]
-    layout["yaxis2"] = dict(domain=[0.0, 0.3], anchor="x", title=dict(text="difference"), exponentformat="e",
+    layout["yaxis2"] = dict(domain=[0.0, 0.3], anchor="x", title=dict(text=_("difference")), exponentformat="e",
                             zeroline=True)
     layout["xaxis"]["anchor"] = "y2"
     return go.Figure(data=traces, layout=layout)

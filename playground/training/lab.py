@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from playground.i18n import _, N_
 from playground.training import evaluate, model_from_seed
 from playground.training.learning_rate import LR_DEFAULT, format_lr
 from playground.training.data import CourseData
@@ -22,6 +23,8 @@ EPOCHS_DEFAULT, EPOCHS_MAX = 20, 5000
 L2_STRENGTH = 0.01
 MAX_RUNS = 8
 REQUESTS = ("play", "step", "reset")  # what the player asks the server for when it has no run to play
+COLUMNS = (N_("run"), "lr", N_("epochs"), N_("seed"), N_("standardised"), "L2", N_("train loss"),
+           N_("train accuracy"), N_("test loss"), N_("test accuracy"), N_("verdict"))  # the runs table's headers
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,16 @@ def run_key(config: LabConfig) -> RunKey:
 def bounded_position(value: object, load: int, last: int) -> int:
     """The epoch of a player report ``{"load": load, "epoch": k}`` with 0 <= k <= last, or ``ValueError``."""
     if not isinstance(value, dict) or set(value) != {"load", "epoch"}:
-        raise ValueError("it is not a {load, epoch} pair")
+        raise ValueError(_("it is not a {load, epoch} pair"))
     if value["load"] != load or isinstance(value["load"], bool):
-        raise ValueError("it is for a run that is no longer loaded")
+        raise ValueError(_("it is for a run that is no longer loaded"))
     epoch = value["epoch"]
     if isinstance(epoch, bool) or not isinstance(epoch, (int, float)):
-        raise ValueError("the epoch is not a number")
+        raise ValueError(_("the epoch is not a number"))
     if not 0 <= epoch <= last:  # before any conversion: a huge int must not reach float()
-        raise ValueError(f"the epoch is outside 0 to {last}")
+        raise ValueError(_("the epoch is outside 0 to {last}").format(last=last))
     if epoch != int(epoch):
-        raise ValueError("the epoch is not a whole number")
+        raise ValueError(_("the epoch is not a whole number"))
     return int(epoch)
 
 
@@ -140,7 +143,7 @@ class TrainingLab:
     def request(self, action: object) -> None:
         """The player's Play, Step or Reset without a run to play: record a fresh run of the configuration."""
         if action not in REQUESTS:
-            self.refused = "Ignored a player request: it is not Play, Step or Reset."
+            self.refused = _("Ignored a player request: it is not Play, Step or Reset.")
             return
         run = record_run(run_key(self.config))
         self._load(run, str(action), min(1 if action == "step" else 0, run.last), keep_id=False)
@@ -150,12 +153,12 @@ class TrainingLab:
     def report(self, value: object) -> None:
         """The player's playhead (Pause, Step, a scrub's end, the run's end): bounded, or refused with a message."""
         if self.run is None:
-            self.refused = "Ignored a player position: no run is loaded."
+            self.refused = _("Ignored a player position: no run is loaded.")
             return
         try:
             self.playhead = bounded_position(value, self.load, self.run.last)
         except ValueError as err:
-            self.refused = f"Ignored a player position: {err}."
+            self.refused = _("Ignored a player position: {reason}.").format(reason=err)
             return
         self.refused = None
         if self.asking:
@@ -197,15 +200,11 @@ class TrainingLab:
                                   self.config.weight_decay)
 
     def runs_table(self) -> pd.DataFrame:
-        """One row per finished run: learning rates, final losses and accuracies, and verdict."""
-        rows = [{"run": r.label, "lr": r.config.lr, "epochs": len(r.losses) - 1, "seed": r.config.seed,
-                 "standardised": r.config.standardized, "L2": r.config.l2,
-                 "train loss": r.train_loss, "train accuracy": r.train_accuracy,
-                 "test loss": r.test_loss, "test accuracy": r.test_accuracy, "verdict": r.verdict.title}
-                for r in self.runs]
-        return pd.DataFrame(rows, columns=["run", "lr", "epochs", "seed", "standardised", "L2",
-                                           "train loss", "train accuracy", "test loss",
-                                           "test accuracy", "verdict"])
+        """One row per finished run: learning rates, final losses and accuracies, and verdict (headers in the
+        language of this run, in the order of ``COLUMNS``)."""
+        rows = [(r.label, r.config.lr, len(r.losses) - 1, r.config.seed, r.config.standardized, r.config.l2,
+                 r.train_loss, r.train_accuracy, r.test_loss, r.test_accuracy, r.verdict.title) for r in self.runs]
+        return pd.DataFrame(rows, columns=[_(name) for name in COLUMNS])
 
     def _load(self, run: RecordedRun, intent: str, start: int, *, keep_id: bool) -> None:
         if not keep_id or not self._run_id:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import math
 
+from playground.i18n import _, N_
+
 LR_MIN, LR_MAX, LR_DEFAULT = 1e-10, 1e5, 0.1
-PRESETS = {"Overshoot": 1e5, "Stall": 1e-10, "Good": 0.1}  # the course's three lessons
+PRESETS = {N_("Overshoot"): 1e5, N_("Stall"): 1e-10, N_("Good"): 0.1}  # the course's three lessons (show with _)
 
 
 def checked_learning_rate(value: object, lo: float = 0.0, hi: float = math.inf) -> float:
@@ -13,13 +15,13 @@ def checked_learning_rate(value: object, lo: float = 0.0, hi: float = math.inf) 
     try:
         lr = float(str(value).strip())
     except ValueError:
-        raise ValueError("the learning rate is not a number") from None
+        raise ValueError(_("the learning rate is not a number")) from None
     if not math.isfinite(lr):
-        raise ValueError("the learning rate must be a finite number")
+        raise ValueError(_("the learning rate must be a finite number"))
     if lr <= 0:
-        raise ValueError("the learning rate must be positive")
+        raise ValueError(_("the learning rate must be positive"))
     if not lo <= lr <= hi:
-        raise ValueError(f"the learning rate must be between {lo:g} and {hi:g}")
+        raise ValueError(_("the learning rate must be between {lo:g} and {hi:g}").format(lo=lo, hi=hi))
     return lr
 
 
@@ -33,7 +35,8 @@ def check_learning_rate(value: object) -> tuple[float, str | None]:
     try:
         return parse_learning_rate(value), None
     except ValueError as err:
-        return LR_DEFAULT, f"Ignored learning rate {value!r}: {err}; using {LR_DEFAULT:g}."
+        return LR_DEFAULT, _("Ignored learning rate {value!r}: {reason}; using {default:g}.").format(
+            value=value, reason=err, default=LR_DEFAULT)
 
 
 def format_lr(lr: float) -> str:

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from playground.i18n import _
+
 
 @dataclass(frozen=True)
 class SgdStepBreakdown:
@@ -77,10 +79,10 @@ def samples_frame(step: SgdStepBreakdown) -> pd.DataFrame:
         "x": [format_vector(row) for row in step.x],
         "z = xW + b": [format_vector(row) for row in step.logits],
         "p = softmax(z)": [format_vector(row) for row in step.probs],
-        "true class y": step.y.tolist(),
+        _("true class y"): step.y.tolist(),
         "-log p_y": [format_short(v, 4) for v in sample_loss.tolist()],
         "p - y": [format_vector(row) for row in step.grad_logits],
-    }, index=[f"sample {i}" for i in range(step.x.shape[0])])
+    }, index=[_("sample {i}").format(i=i) for i in range(step.x.shape[0])])
 
 
 def weights_frame(step: SgdStepBreakdown) -> pd.DataFrame:
@@ -88,7 +90,7 @@ def weights_frame(step: SgdStepBreakdown) -> pd.DataFrame:
     features, classes = step.W.shape
     names = [f"W[{i},{j}]" for i in range(features) for j in range(classes)]
     names += [f"b[{j}]" for j in range(step.b.numel())]
-    return pd.DataFrame({"value": step.W.reshape(-1).tolist() + step.b.reshape(-1).tolist(),
-                         "gradient": step.grad_W.reshape(-1).tolist() + step.grad_b.reshape(-1).tolist(),
-                         "after the step": step.W_new.reshape(-1).tolist() + step.b_new.reshape(-1).tolist()},
+    return pd.DataFrame({_("value"): step.W.reshape(-1).tolist() + step.b.reshape(-1).tolist(),
+                         _("gradient"): step.grad_W.reshape(-1).tolist() + step.grad_b.reshape(-1).tolist(),
+                         _("after the step"): step.W_new.reshape(-1).tolist() + step.b_new.reshape(-1).tolist()},
                         index=names)
