@@ -256,7 +256,12 @@ def test_streamlit_config_is_present_valid_and_classroom_safe():
 
     path = REPO_ROOT / ".streamlit" / "config.toml"
     settings = tomllib.loads(path.read_text())
-    flat = {f"{section}.{key}": value for section, options in settings.items() for key, value in options.items()}
+    def flatten(table: dict, prefix: str = "") -> dict:  # nested tables, such as [theme.dark], name options too
+        return {name: value for key, value in table.items()
+                for name, value in (flatten(value, f"{prefix}{key}.") if isinstance(value, dict)
+                                    else {f"{prefix}{key}": value}).items()}
+
+    flat = flatten(settings)
     unknown = sorted(set(flat) - set(config.get_config_options()))
     assert unknown == [], f"not Streamlit options: {unknown}"
     assert flat.get("server.headless") is True
