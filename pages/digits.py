@@ -104,7 +104,8 @@ def drawing_section(kind: str, models_dir: str) -> None:
     apply_language()
     if EXPLORER_KEY in st.session_state:  # "Open these logits in the Softmax explorer" was pressed
         st.session_state[CANVAS_VERSION_KEY] += 1  # back on this page later, a clean canvas
-        st.switch_page("pages/softmax.py", query_params=st.session_state.pop(EXPLORER_KEY))
+        query = st.session_state.pop(EXPLORER_KEY) | {"lang": apply_language()}  # every key: no extra Back step
+        st.switch_page("pages/softmax.py", query_params=query)
     canvas_col, result_col = st.columns(2)
     with canvas_col:
         payload = draw_canvas()

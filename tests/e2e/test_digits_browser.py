@@ -101,13 +101,13 @@ def test_explorer_link_carries_the_logits(page, app_url):
     box_values = box.input_value()
     shown = [float(v) for v in box_values.replace(",", " ").split()]
     assert shown == pytest.approx(sent, abs=1e-9), (box_values, sent)
-    assert query["target"] == ["7"] and query["T"] == ["1"]
+    assert query["target"] == ["7"] and query["T"] == ["1"] and query["lang"] == ["en"]
     assert_no_exception(page)
     page.go_back()  # the browser's Back button: a clean digit page, not one holding the explorer's keys
     page.wait_for_url("**/digits**", timeout=20_000)
     wait_for_app_run(page)
     page.wait_for_function("() => !location.search.includes('logits')", timeout=20_000)
-    assert set(parse_qs(urlparse(page.url).query)) <= {"model", "T"}, page.url
+    assert set(parse_qs(urlparse(page.url).query)) <= {"model", "T", "lang"}, page.url
     expect(page.get_by_text("Draw a digit", exact=False).first).to_be_visible()
     assert ink_pixels(page) == 0
     assert_no_exception(page)
