@@ -16,9 +16,10 @@ def luminance(page, selector: str, prop: str) -> float:
     }""", prop)
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_follows_the_browsers_colour_scheme(browser, app_url, scheme):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+@pytest.mark.parametrize("scheme, locale", [("light", "en-US"), ("dark", "en-US"), ("light", "ko-KR"),
+                                            ("dark", "ko-KR")])
+def test_every_page_follows_the_browsers_colour_scheme(browser, app_url, scheme, locale):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme, locale=locale)
     page = context.new_page()
     try:
         for name, query in PAGES.items():
@@ -35,6 +36,6 @@ def test_every_page_follows_the_browsers_colour_scheme(browser, app_url, scheme)
                 chart = luminance(page, "figure.sp-chart text", "fill")
                 assert abs(chart - text) < 0.15, (name, scheme, chart, text)
             assert_no_exception(page)
-            screenshot(page, f"{scheme}-{name or 'overview'}")
+            screenshot(page, f"{scheme}-{locale}-{name or 'overview'}")
     finally:
         context.close()
