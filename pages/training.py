@@ -36,7 +36,7 @@ BANNERS = {"diverged": st.error, "oscillating": st.warning, "stalled": st.warnin
 
 def get_lab() -> TrainingLab:
     """This user's lab, kept in session state."""
-    return st.session_state.setdefault(LAB_KEY, TrainingLab())
+    return st.session_state.get(LAB_KEY) or st.session_state.setdefault(LAB_KEY, TrainingLab())
 
 
 def on_position() -> None:

@@ -16,12 +16,19 @@ import numpy as np
 
 from playground.digits.preprocessing import preprocess
 from playground.digits.weights import VERDICT_SCORES
+from playground.softmax import softmax
 
 if TYPE_CHECKING:
     from torch import nn
 
 CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
 VERDICTS: tuple[str, ...] = ("empty", "not_a_digit", "unsure", "digit")
+
+
+def top_two(probabilities: np.ndarray) -> tuple[int, int]:
+    """The most and second most probable classes (ties go to the lower index)."""
+    first, second = np.argsort(-np.asarray(probabilities), kind="stable")[:2]
+    return int(first), int(second)
 
 
 def _logsumexp(logits: np.ndarray) -> np.ndarray:
@@ -36,7 +43,7 @@ def score(logits: np.ndarray, name: str) -> np.ndarray:
     """
     z = np.asarray(logits, dtype=np.float64)
     if name == "msp":
-        return np.exp(z.max(axis=-1) - _logsumexp(z))
+        return softmax(z).max(axis=-1)
     if name == "logsumexp":
         return _logsumexp(z)
     raise ValueError(f"score must be one of {VERDICT_SCORES}, not {name!r}")
@@ -88,16 +95,15 @@ class DigitReading:
     @property
     def top_two(self) -> tuple[int, int]:
         """The most and second most probable classes, whatever the verdict (ties go to the lower index)."""
-        first, second = np.argsort(-self.probabilities, kind="stable")[:2]
-        return int(first), int(second)
+        return top_two(self.probabilities)
 
 
 def reading_of_logits(logits: np.ndarray, rule: VerdictRule, form: np.ndarray | None = None) -> DigitReading:
     """The reading of one drawing's 10 logits."""
     z = np.asarray(logits, dtype=np.float64)
     verdict = str(rule.verdicts(z[None])[0])
-    probs = np.exp(z - _logsumexp(z))
-    top, second = (int(i) for i in np.argsort(-probs, kind="stable")[:2])
+    probs = softmax(z)
+    top, second = top_two(probs)
     is_digit = verdict in ("digit", "unsure")
     return DigitReading(verdict, top if is_digit else None, probs, z, float(score(z, rule.score)),
                         second if is_digit else None, form)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import math
 import threading
 from dataclasses import dataclass
 
@@ -160,8 +159,3 @@ def player_payload(run: RecordedRun, labels: list[int]) -> dict:
             "segments": [[start, lr] for start, lr in run.key.segments], "labels": labels,
             "classes": int(run.probabilities.shape[2]),
             "loss": _b64(run.loss), "accuracy": _b64(run.accuracy), "probabilities": _b64(run.probabilities)}
-
-
-def finite_or_none(value: float) -> float | None:
-    """``value`` when finite, else None (for text that must not show nan)."""
-    return value if math.isfinite(value) else None
