@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
+from playground.i18n import _ as translate, use_language
 from playground.paths import MODELS_DIR
 from harness.browser import CANVAS, ONE, SEVEN, ZERO, canvas_origin, draw_with_mouse, stroke_points, wait_for_app_run
 from tests.e2e.browser import assert_no_exception, open_page, screenshot
@@ -32,12 +33,13 @@ def draw_with_touch(page, strokes, left, top, size) -> None:
     cdp.detach()
 
 
-def prediction_after_drawing(page) -> str:
-    """Wait for the "Prediction" metric to appear after a drawing on an empty canvas; return its value."""
+def prediction_after_drawing(page, label: str = "Prediction") -> str:
+    """Wait for the "Prediction" metric (``label``, in the page's language) to appear after a drawing on an empty
+    canvas; return its value."""
     page.wait_for_selector(METRIC, timeout=20_000)
     wait_for_app_run(page)
     metric = page.locator(METRIC)
-    assert metric.locator("[data-testid='stMetricLabel']").inner_text().strip() == "Prediction"
+    assert metric.locator("[data-testid='stMetricLabel']").inner_text().strip() == label
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
@@ -180,11 +182,15 @@ def test_a_finger_can_draw_across_the_canvas_top_right_corner(phone_page, app_ur
     assert_no_exception(page)
 
 
-def test_phone_touch_drawing_fits_the_screen(phone_page, app_url):
+@pytest.mark.parametrize("lang", ["en", "ko"])  # Korean text wraps differently: the prediction must still fit
+def test_phone_touch_drawing_fits_the_screen(phone_page, app_url, lang):
     page = phone_page
-    open_page(page, app_url, "digits", f"model={MODEL}")
+    open_page(page, app_url, "digits", f"model={MODEL}&lang={lang}")
     draw_with_touch(page, ONE, 60, 45, 225)
-    assert prediction_after_drawing(page) == "1"
+    use_language(lang)
+    label = translate("Prediction")
+    use_language("en")
+    assert prediction_after_drawing(page, label) == "1"
     assert ink_pixels(page) > 500
     overflow = page.evaluate("""() => { const m = document.querySelector('[data-testid=stMain]');
         return [document.documentElement.scrollWidth, m.scrollWidth, m.clientWidth]; }""")
@@ -194,7 +200,7 @@ def test_phone_touch_drawing_fits_the_screen(phone_page, app_url):
     height = page.viewport_size["height"]
     assert canvas["y"] >= 0 and shown["y"] + shown["height"] <= height, (canvas, shown)  # no scrolling needed
     assert_no_exception(page)
-    screenshot(page, "digits-phone")
+    screenshot(page, "digits-phone" if lang == "en" else f"digits-phone-{lang}")
 
 
 DASH = [[(0.0, 0.5), (1.0, 0.5)]]
