@@ -38,25 +38,18 @@ def verdict_message(reading: DigitReading, probs: np.ndarray, model_name: str) -
     if reading.verdict == "digit":
         st.success(_("It reads a **{top}** with probability {p:.1%}.").format(top=top, p=probs[top]))
     elif reading.verdict == "unsure":
-        st.warning(_("**Not sure**: a {top} ({p:.1%}) or a {second} ({q:.1%}). It looks like a real digit to the "
-                     "{model}, but it cannot tell which of the two.").format(top=top, p=probs[top], second=second,
+        st.warning(_("digits.verdict_unsure").format(top=top, p=probs[top], second=second,
                                                                              q=probs[second], model=model_name))
     else:
         with st.container(border=True):
-            st.markdown(_("**This does not look like a digit** to the {model}. The bars still crown a winner, {top}, "
-                          "because softmax has no \"none of these\": its ten probabilities always sum to 1, so it "
-                          "must share out all of its belief among the ten digits, even for a drawing that is none "
-                          "of them. The score below gives it away.").format(model=model_name, top=top))
+            st.markdown(_("digits.verdict_not_a_digit").format(model=model_name, top=top))
 
 
 def evidence(reading: DigitReading, rule: VerdictRule, test_scores: np.ndarray) -> None:
     """This drawing's score against the scores of the 10,000 real MNIST test digits."""
     below = float((test_scores < reading.score).mean())
     show_chart(plots.score_chart(test_scores, reading.score, rule.not_digit_below, rule.score), "digits_scores")
-    st.caption(_("Score: {name}, in bins named by their lower end. This drawing scores **{score:.3g}** (the amber "
-                 "bar marks its bin); {below:.1%} of the real MNIST test digits score lower. Below {threshold:.3g} "
-                 "(grey) the page says \"not a digit\": a threshold chosen on held-out drawings, never on the test "
-                 "digits (see the model card).").format(name=_(SCORE_NAMES[rule.score]), score=reading.score,
+    st.caption(_("digits.score_chart_caption").format(name=_(SCORE_NAMES[rule.score]), score=reading.score,
                                                        below=below, threshold=rule.not_digit_below))
 
 

@@ -94,7 +94,7 @@ def explain_model_file_error(kind: str, err: ModelFileError) -> None:
     st.error(_("**The {model} cannot be used.** {error}").format(model=_(MODEL_NAMES[kind]), error=err),
              icon=":material/error:")
     st.code(rebuild_command(kind), language="bash", wrap_lines=True)
-    st.caption(_("Pick the other model above, or rebuild these files; the other pages still work."))
+    st.caption(_("digits.broken_model_advice"))
 
 
 def load_or_explain(kind: str, models_dir: str) -> nn.Module | None:

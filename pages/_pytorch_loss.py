@@ -14,14 +14,14 @@ def pytorch_loss(column, z, target: int, ours: float) -> None:
     try:
         torch_loss = sm.torch_cross_entropy_if_loaded(z, target)
     except ImportError as err:
-        column.error(_("{error}. Reinstall the app's requirements: pip install -r requirements.txt").format(error=err))
+        column.error(_("softmax.pytorch_missing").format(error=err))
         return
     if torch_loss is None:
         with column:
             pytorch_still_loading()
         return
     column.metric("F.cross_entropy (PyTorch)", parsing.format_fixed(torch_loss), border=True)
-    column.caption(_("Difference: {difference:.1e}. The loss is computed on the logits the charts use, (z + c) / T.")
+    column.caption(_("softmax.pytorch_difference")
                    .format(difference=abs(ours - torch_loss)))
 
 
@@ -36,4 +36,4 @@ def pytorch_still_loading() -> None:
     if loaded:
         st.rerun()
     st.metric("F.cross_entropy (PyTorch)", _("loading…"), border=True)
-    st.caption(_("PyTorch is still loading on this freshly started server; its value appears in a moment."))
+    st.caption(_("softmax.pytorch_loading"))

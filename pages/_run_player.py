@@ -41,7 +41,7 @@ def player_labels() -> dict[str, str]:
         "probs_title": _("Probabilities per sample (outlined: true class)"),
         "axis": _("epoch"), "axis_log": _("epoch (loss on a log scale)"),
         "class": _("class {c}"), "sample": _("sample {i}"),
-        "idle": _("Press Play or Step: the server trains all {n} epochs at once, then they play here."),
+        "idle": _("training.player_prompt"),
         "after_one": _("After {k} update: loss {loss}, train accuracy {accuracy}%"),
         "after_many": _("After {k} updates: loss {loss}, train accuracy {accuracy}%"),
         "stopped": _("{readout} — stopped: the loss is no longer finite"),

@@ -48,7 +48,7 @@ def init_state() -> None:
 
 def prompt_to_draw() -> None:
     """What the result column says before there is ink on the canvas."""
-    st.info(_("**Draw a digit** on the black square, as big as you like: the prediction appears here."),
+    st.info(_("digits.prompt_to_draw"),
             icon=":material/draw:")
 
 
@@ -58,8 +58,7 @@ def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
     raw, seen = st.columns(2)
     raw.image(drawing_thumbnail(image), caption=_("your drawing (280×280, shown at half size)"), width=140)
     seen.image(pixel_grid(form), caption=_("the 28×28 input, one square per pixel"), width=225)
-    st.caption(_("Like MNIST: crop to the ink → scale the longer side to a 20 px box → place the centre of "
-                 "mass at the centre of a 28×28 field."))
+    st.caption(_("digits.preprocessing_steps"))
 
 
 def temperature_and_logits(reading: DigitReading | None) -> float:
@@ -67,8 +66,7 @@ def temperature_and_logits(reading: DigitReading | None) -> float:
     st.subheader(_("Logits and temperature"))
     temperature = st.select_slider(_("Temperature T (probabilities = softmax(logits / T))"), TEMPERATURE_OPTIONS,
                                    key=T_KEY)
-    st.caption(_("Temperature reshapes the ten probabilities: the bars, the table and the top probability change, "
-                 "but never the order of the digits, and never the verdict, which is decided on the T = 1 score."))
+    st.caption(_("digits.temperature_effect"))
     if reading is None:
         st.caption(_("Draw a digit to see its 10 logits."))
         return temperature
@@ -91,8 +89,7 @@ def contributions(reading: DigitReading, models_dir: str) -> None:
     for column, digit, contribution in zip(st.columns(2), digits, maps):
         column.image(contribution_image(contribution, limit), width=225,
                      caption=contribution_summary(digit, contribution.sum(), biases[digit]))
-    st.caption(_("w ⊙ x pixel by pixel, one scale for both (±{limit:.2f}): red pixels of your ink pushed that "
-                 "digit's logit up, blue ones pushed it down.").format(limit=limit))
+    st.caption(_("digits.contribution_caption").format(limit=limit))
 
 
 @st.fragment
@@ -139,8 +136,7 @@ def drawing_section(kind: str, models_dir: str) -> None:
 def templates_section(models_dir: str) -> None:
     """The softmax regression's weights, one 28×28 template per digit."""
     st.subheader(_("Inside the softmax regression"))
-    st.caption(_("Each digit's logit is Σ w·x + b over the 784 pixels, so each row of W is a 28×28 template: "
-                 "ink on red pixels raises that digit's logit, ink on blue pixels lowers it."))
+    st.caption(_("digits.templates_caption"))
     st.plotly_chart(plots.template_grid(cached_templates(models_dir)[0]), config=NO_TOOLBAR, key="digits_templates")
 
 
@@ -151,8 +147,7 @@ def mistakes_gallery(kind: str, models_dir: str) -> None:
     st.subheader(_("Mistakes gallery"))
     model_name = _(MODEL_NAMES[kind])
     if not st.toggle(_("Show the MNIST test digits the {model} gets wrong").format(model=model_name), key=GALLERY_KEY):
-        st.caption(_("The model reads all 10,000 test digits once (the CNN takes a while), then the server keeps "
-                     "the results for everyone."))
+        st.caption(_("digits.gallery_cost"))
         return
     try:
         table = cached_mistakes(kind, models_dir)
@@ -176,8 +171,7 @@ def main() -> None:
     """Lay the page out: model choice, drawing and prediction, model card, the linear model's insides, mistakes."""
     require_navigation_frame()
     st.title(_("Digit canvas"))
-    st.caption(_("Draw a digit with the mouse or a finger: the model reads it after every stroke. Undo, redo and "
-                 "clear are under the canvas."))
+    st.caption(_("digits.intro"))
     init_state()
     # Labels translated in this run (AppTest formats the options again later, outside the run's language).
     labels = {key: _(label) for key, label in MODEL_LABELS.items()}

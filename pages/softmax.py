@@ -73,10 +73,7 @@ def probabilities_section(z: np.ndarray, names: list[str]) -> None:
     total_sig.metric(_("sigmoid sum"), f"{s.sum():.4f}", border=True)
     top.metric(_("argmax"), escape_markdown(names[int(np.argmax(p))]), border=True)
     show_chart(probability_bars(names, p, s), "softmax_bars")
-    st.caption(_("**Softmax** when exactly one of several classes is true (multi-class: digits, species): the "
-                 "probabilities compete and always sum to 1. **Sigmoid** for independent yes/no questions "
-                 "(binary or multi-label: *has a cat*, *has a dog*): each logit is squashed alone, so the sum can "
-                 "be anything from 0 to n."))
+    st.caption(_("softmax.softmax_or_sigmoid"))
 
 
 def temperature_section(z_shifted: np.ndarray, names: list[str], temperature: float) -> None:
@@ -89,9 +86,7 @@ def temperature_section(z_shifted: np.ndarray, names: list[str], temperature: fl
     notes.metric(_("top probability at T = {temperature:g}").format(temperature=temperature), f"{p_now.max():.4f}",
                  delta=_("{change:+.4f} vs T = 1").format(change=change), delta_color="off",
                  delta_arrow="auto" if abs(change) >= 5e-5 else "off")
-    notes.markdown(_("Dividing every logit by the same T > 0 keeps their order, so the **argmax stays {name}** at "
-                     "every temperature. Small T sharpens towards one-hot; large T flattens towards uniform "
-                     "(1/{n} = {uniform:.4f}).").format(name=escape_markdown(names[int(np.argmax(p_now))]),
+    notes.markdown(_("softmax.temperature_keeps_argmax").format(name=escape_markdown(names[int(np.argmax(p_now))]),
                                                         n=len(names), uniform=1 / len(names)))
 
 
@@ -104,9 +99,7 @@ def shift_section(z: np.ndarray, temperature: float, shift: float) -> None:
     left, right, why = st.columns([1, 1, 2])
     left.metric(_("softmax change"), f"{soft_move:.1e}", border=True, help=_("Largest change of any p_i"))
     right.metric(_("sigmoid change"), f"{sig_move:.4f}", border=True, help=_("Largest change of any σ(z_i)"))
-    why.markdown(_("{formula}: the $e^c$ cancels, so only differences between logits matter. Sigmoid looks at "
-                   "each logit alone, so it moves. The numbers compare c = {shift:g} with c = 0: drag the shift "
-                   "slider to see it.").format(shift=shift, formula="$e^{z_i + c} / \\sum_j e^{z_j + c} = "
+    why.markdown(_("softmax.shift_cancels").format(shift=shift, formula="$e^{z_i + c} / \\sum_j e^{z_j + c} = "
                                                "e^{c} e^{z_i} / (e^{c} \\sum_j e^{z_j})$"))
 
 
@@ -127,12 +120,9 @@ def stability_section(z: np.ndarray, names: list[str]) -> None:
                             blank_nan=False), hide_index=True)
     failure = sm.naive_failure(z)
     if failure == "overflow":
-        st.info(_("Naive softmax **overflowed**: e^z is inf in float64 once z > 709.78, so it computes "
-                  "inf / inf = nan. Subtracting the max first makes every exponent ≤ 0, so the stable result "
-                  "is correct."), icon=":material/bolt:")
+        st.info(_("softmax.naive_overflowed"), icon=":material/bolt:")
     elif failure == "underflow":
-        st.info(_("Naive softmax **underflowed**: every e^z rounds to 0 once z < −745, so it computes 0 / 0 = nan. "
-                  "Subtracting the max first gives the largest logit e^0 = 1, so the stable result is correct."),
+        st.info(_("softmax.naive_underflowed"),
                 icon=":material/bolt:")
     else:
         st.success(_("Both agree here. Press *{button}* to see the naive version break.").format(
@@ -144,7 +134,7 @@ def loss_section(z: np.ndarray, names: list[str]) -> int:
     st.subheader(_("Loss: cross-entropy and its gradient"))
     n = len(names)
     if st.session_state.get(TARGET_KEY, 0) >= n:
-        st.warning(_("True class {target} does not exist with {n} logits; using class 0 instead.").format(
+        st.warning(_("softmax.target_out_of_range").format(
             target=st.session_state[TARGET_KEY], n=n))
         st.session_state[TARGET_KEY] = 0
     left, right = st.columns([1, 2], gap="large")
@@ -154,11 +144,9 @@ def loss_section(z: np.ndarray, names: list[str]) -> int:
     left.metric(_("−log p_y (NumPy, via log-softmax)"), parsing.format_fixed(ours), border=True)
     pytorch_loss(left, z, target, ours)
     if sm.softmax(z)[target] == 0.0:
-        left.caption(_("p_y rounds to 0 in float64, so log(p_y) would be −inf; log-softmax keeps the loss finite, "
-                       "as PyTorch does."))
+        left.caption(_("softmax.log_softmax_keeps_finite"))
     show_chart(gradient_bars(names, sm.cross_entropy_gradient(z, target), target), "softmax_gradient", right)
-    right.caption(_("∂L/∂z = p − onehot(y): the true class (red) gets p_y − 1 < 0, so gradient descent raises "
-                    "its logit; every other class gets +p_i and is pushed down."))
+    right.caption(_("softmax.gradient_caption"))
     return target
 
 
@@ -167,16 +155,14 @@ def identity_section(first_logit: float) -> None:
     st.subheader(_("Two classes: softmax([z, 0])[0] = σ(z)"))
     soft, sig = sm.two_class_identity(first_logit)
     z_text = parsing.format_number(first_logit)
-    st.markdown(_("For your first logit z = {z}: softmax([{z}, 0])[0] = **{soft:.6f}** and σ({z}) = **{sig:.6f}** "
-                  "(difference {difference:.1e}).").format(z=z_text, soft=soft, sig=sig, difference=abs(soft - sig)))
+    st.markdown(_("softmax.two_classes_example").format(z=z_text, soft=soft, sig=sig, difference=abs(soft - sig)))
     st.latex(r"\frac{e^{z}}{e^{z} + e^{0}} = \frac{1}{1 + e^{-z}} = \sigma(z)")
 
 
 require_navigation_frame()
 url_warnings = seed_state_from_url(PAGE_ID, URL_SPECS, WIDGET_KEYS)
 st.title(_("Softmax explorer"))
-st.caption(_("Type logits and watch softmax turn them into probabilities. Everything below uses the logits "
-             "(z + c) / T, so the temperature and shift sliders change every section."))
+st.caption(_("softmax.intro"))
 for warning in url_warnings:
     st.warning(warning, icon=":material/link_off:")
 inputs, main = st.columns([1, 2], gap="large")

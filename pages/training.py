@@ -121,10 +121,7 @@ def comparison_section(lab: TrainingLab, log_y: bool) -> None:
                  column_config={"lr": st.column_config.NumberColumn(format="%.3g"),
                                 **{_(name): st.column_config.NumberColumn(format="percent" if "acc" in name else "%.4g")
                                    for name in ("train loss", "test loss", "train accuracy", "test accuracy")}})
-    st.caption(_("Losses and accuracies in the table use each run's final weights (after its last update), like "
-                 "the player's readout at the last epoch; the curves show the loss of the weights after each update "
-                 "(epoch k's loss before its update, as the course prints them). The course's test set has 3 "
-                 "samples, all of class 2, so test accuracy can only be 0, 33.3, 66.7 or 100%."))
+    st.caption(_("training.comparison_caption"))
     st.button(_("Clear runs"), icon=":material/delete:", on_click=lab.clear_runs, key="tr_clear")
 
 
@@ -136,18 +133,13 @@ def sgd_step_section(lab: TrainingLab) -> None:
         return
     with section:
         step = lab.step_breakdown()
-        st.caption(_("Shows the epoch the player last reported (Pause, Step, the scrubber's end or the run's end)."))
+        st.caption(_("training.step_shows_epoch"))
         st.markdown(_(
-            "For the weights at epoch {epoch} (after {epoch} updates): logits $z = xW + b$, probabilities "
-            "$p = \\mathrm{{softmax}}(z)$, loss $L = -\\frac{{1}}{{N}}\\sum \\log p_y = {loss}$ "
-            "(each $\\log p_y$ from log-softmax, as `F.cross_entropy` computes it). "
-            "The gradient of the loss with respect to the logits is $p - y$ (one-hot $y$), so "
-            "$\\partial L/\\partial W = x^\\top (p - y)/N$ and $\\partial L/\\partial b$ is the mean of $p - y$."
+            "training.step_formulas"
         ).format(epoch=lab.playhead, loss=format_short(step.loss)))
         st.table(samples_frame(step))
         decay = f" + {step.l2:g}\\,W" if step.l2 else ""
-        st.markdown(_("Update with lr = {lr:.3g}: $W \\leftarrow W - \\mathrm{{lr}}\\,"
-                      "(\\partial L/\\partial W{decay})$, likewise for $b$.").format(lr=step.lr, decay=decay))
+        st.markdown(_("training.step_update").format(lr=step.lr, decay=decay))
         st.table(weights_frame(step).map(format_short))
 
 
@@ -159,9 +151,7 @@ def low_level_section(lab: TrainingLab, log_y: bool) -> None:
         return
     config = lab.config
     with section:
-        st.markdown(_("`W = torch.zeros((4, 3), requires_grad=True)`, `b = torch.zeros(1, requires_grad=True)`, "
-                      "`optimizer = optim.SGD([W, b], lr)`, loss `(y_one_hot * -torch.log(F.softmax(x @ W + b, "
-                      "dim=1))).sum(dim=1).mean()`, run for `range({epochs} + 1)` at lr = {lr:.3g}.").format(
+        st.markdown(_("training.low_level_code").format(
                           epochs=config.epochs, lr=config.lr))
         hand, reference, weights = low_level_history(config.epochs, config.lr)
         finite = [abs(a - b) for a, b in zip(hand, reference) if math.isfinite(a) and math.isfinite(b)]
@@ -169,23 +159,19 @@ def low_level_section(lab: TrainingLab, log_y: bool) -> None:
                         config={"displayModeBar": False})
         at = min(lab.playhead, len(hand) - 1)
         W, b = weights[at]
-        st.markdown(_("At the player's epoch {epoch}: loss by hand {hand}, F.cross_entropy {reference}; the "
-                      "hand-made model's weights (4 features × 3 classes, one shared bias b = {b}):").format(
+        st.markdown(_("training.low_level_weights").format(
             epoch=at, hand=format_short(hand[at]), reference=format_short(reference[at]), b=format_short(b[0])))
         st.table({_("class {c}").format(c=j): [format_short(row[j]) for row in W] for j in range(3)})
-        st.caption(_("Largest difference from F.cross_entropy over {n} finite steps: {difference:.2e}.").format(
+        st.caption(_("training.low_level_difference").format(
             n=len(finite), difference=max(finite, default=0.0)) + ("" if len(finite) == len(hand) else " " + _(
-            "The hand-written loss hit log(0) and stopped: F.cross_entropy uses a stable log-softmax.")))
+            "training.low_level_log_zero")))
 
 
 def main() -> None:
     """Lay out the page: settings, the run player, comparison, details."""
     require_navigation_frame()
     st.title(_("Training lab"))
-    st.caption(_("Train the course's softmax classifier (3 features, 3 classes, 8 samples) with plain SGD. "
-                 "Overshoot explodes, Stall never moves, Good falls smoothly; every run of a seed starts "
-                 "from the same initial weights. The server trains the whole run at once; your browser plays it. "
-                 "Move the learning rate mid-run and the run continues from the player's epoch with the new rate."))
+    st.caption(_("training.intro"))
     for warning in seed_state_from_url(PAGE_ID, SPECS, WIDGETS):
         st.warning(warning)
     config, log_y = settings_section()

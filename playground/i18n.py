@@ -4,6 +4,10 @@ The catalogs live in ``locales/<lang>/LC_MESSAGES/messages.po`` (compiled to ``.
 change a string is in the README). ``playground`` only marks its messages; the page picks the language per
 session and sets it with ``use_language`` at the start of every run (a fragment's too), so one student's
 choice never reaches another's page. Messages with values use named fields: ``_("{n} logits").format(n=3)``.
+
+A label or short message is its own English text. A page's longer prose (over 70 characters) is a key such as
+``_("softmax.shift_cancels")``, whose English lives in the ``en`` catalog like its Korean in ``ko``, so the page
+scripts hold code, not paragraphs.
 """
 from __future__ import annotations
 
@@ -13,17 +17,18 @@ import gettext
 
 from playground.paths import LOCALES_DIR
 
-LANGUAGES: tuple[str, ...] = ("en", "ko")  # English is the source language: its text is the message id
+LANGUAGES: tuple[str, ...] = ("en", "ko")  # English is the source language
 DOMAIN = "messages"
 _language = contextvars.ContextVar("language", default="en")
 
 
 @functools.lru_cache(maxsize=None)
 def translations(language: str) -> gettext.NullTranslations:
-    """The compiled catalog of ``language`` (English: the message ids themselves)."""
-    if language == "en":
-        return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALES_DIR, languages=[language])
+    """The compiled catalog of ``language``; what it lacks falls back to English, then to the message id."""
+    catalog = gettext.translation(DOMAIN, LOCALES_DIR, languages=[language])
+    if language != "en":
+        catalog.add_fallback(translations("en"))
+    return catalog
 
 
 def language_of_locale(locale: str | None) -> str:

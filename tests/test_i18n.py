@@ -1,6 +1,7 @@
 """Korean and English: the catalogs are complete and current, and every page speaks the language asked for."""
 from __future__ import annotations
 
+import ast
 import gettext
 import re
 import string
@@ -16,7 +17,9 @@ from tests.app_pages import PAGE_FILES, open_page
 
 POT = LOCALES_DIR / "messages.pot"
 KO_PO = LOCALES_DIR / "ko" / "LC_MESSAGES" / "messages.po"
-KO_MO = KO_PO.with_suffix(".mo")
+EN_PO = LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po"
+PROSE_KEY = re.compile(r"(overview|softmax|training|digits)\.[a-z0-9_]+")  # e.g. softmax.shift_cancels
+LONGEST_LABEL = 70  # a page's text longer than this is prose: a key whose English is in the en catalog
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 SWITCH = ("Language / 언어", "한국어")  # the language switch names both languages in both
 
@@ -42,23 +45,56 @@ def test_the_catalog_is_current_with_the_code(tmp_path):
     in_code = msgids(catalog(fresh))
     assert in_code, "no message is marked for translation"
     assert msgids(catalog(POT)) == in_code, "locales/messages.pot is out of date: see README, Languages"
-    assert msgids(catalog(KO_PO)) == in_code, "locales/ko/.../messages.po is out of date: see README, Languages"
+    for po in (KO_PO, EN_PO):
+        assert msgids(catalog(po)) == in_code, f"{po} is out of date: see README, Languages"
+
+
+def english_text() -> dict[str, str]:
+    """Every message's English: a prose key's text from the en catalog, any other message its own id."""
+    return {m.id: m.string or m.id for m in catalog(EN_PO) if m.id}
+
+
+def test_every_prose_key_has_english_text_and_nothing_else_is_rewritten():
+    for message in catalog(EN_PO):
+        if message.id and PROSE_KEY.fullmatch(message.id):
+            assert message.string and not message.fuzzy, f"{message.id} has no English text in {EN_PO}"
+        elif message.id:
+            assert not message.string, f"{message.id!r} is English already: its en msgstr stays empty"
 
 
 def test_every_message_has_a_korean_translation_with_the_same_fields():
     untranslated = [m.id for m in catalog(KO_PO) if m.id and (not m.string or m.fuzzy)]
     assert untranslated == []
+    english = english_text()
     for message in catalog(KO_PO):
         if message.id:
-            assert fields(message.string) == fields(message.id), message.id
+            assert fields(message.string) == fields(english[message.id]), message.id
 
 
-def test_the_compiled_catalog_is_the_current_one():
-    with open(KO_MO, "rb") as file:
+def page_messages() -> list[str]:
+    """The literal messages the page scripts and their glue pass to ``_`` or ``N_``."""
+    found = []
+    for path in sorted((REPO_ROOT / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "N_") and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                found.append(node.args[0].value)
+    return found
+
+
+def test_a_pages_prose_lives_in_the_catalogs():
+    messages = page_messages()
+    assert any(PROSE_KEY.fullmatch(m) for m in messages)
+    assert [m for m in messages if len(m) > LONGEST_LABEL and not PROSE_KEY.fullmatch(m)] == []
+
+
+@pytest.mark.parametrize("po", [KO_PO, EN_PO], ids=["ko", "en"])
+def test_the_compiled_catalog_is_the_current_one(po):
+    with open(po.with_suffix(".mo"), "rb") as file:
         compiled = gettext.GNUTranslations(file)
-    for message in catalog(KO_PO):
-        if message.id:
-            assert compiled.gettext(message.id) == message.string, f"{KO_MO} is stale: run pybabel compile"
+    for message in catalog(po):
+        if message.id and message.string:
+            assert compiled.gettext(message.id) == message.string, f"{po.with_suffix('.mo')} is stale: run pybabel compile"
 
 
 def test_the_language_follows_the_locale_and_is_per_thread():
@@ -68,6 +104,9 @@ def test_the_language_follows_the_locale_and_is_per_thread():
     assert HANGUL.search(_("Softmax explorer"))
     use_language("xx")  # unknown: English
     assert _("Softmax explorer") == "Softmax explorer"
+    assert _("softmax.shift_cancels").startswith("{formula}: the $e^c$ cancels")
+    use_language("ko")
+    assert HANGUL.search(_("softmax.shift_cancels"))
 
 
 def page_texts(at) -> list[str]:
@@ -88,8 +127,11 @@ def test_every_page_in_korean_and_in_english(page):
     korean = open_page(page, {"lang": "ko"})
     assert not korean.exception, [e.value for e in korean.exception]
     texts = page_texts(korean)
+    assert not [t for t in texts if PROSE_KEY.search(t)], "a prose key shows instead of its text"
     english_only = [t for t in texts if not HANGUL.search(t)]
     assert len(english_only) <= 0.1 * len(texts), english_only  # nearly every text element holds Hangul
     english = open_page(page, {"lang": "en"})
     assert not english.exception, [e.value for e in english.exception]
-    assert [t for t in page_texts(english) if HANGUL.search(t)] == []
+    english_texts = page_texts(english)
+    assert [t for t in english_texts if HANGUL.search(t)] == []
+    assert [t for t in english_texts if PROSE_KEY.search(t)] == []
