@@ -1,12 +1,12 @@
 """Train a Digit canvas model on MNIST and write its weights and model card to ``assets/models``.
 
     python -m playground.digits.train --model {linear,cnn} [--epochs N] [--seed S]
-    python -m playground.digits.train --model cnn --outlier-exposure --from BASE.pt [--epochs N]
+    python -m playground.digits.train --model cnn --outlier-exposure [--from BASE.pt] [--epochs N]
 
 Deterministic for a seed (and thread count). The CNN also trains on MNIST training digits re-drawn as
 canvas strokes (``playground.digits.redraw``), so it has seen what the canvas produces.
 
-``--outlier-exposure`` fine-tunes trained weights (``--from``) as in Hendrycks, Mazeika & Dietterich, "Deep
+``--outlier-exposure`` trains from scratch, or fine-tunes trained weights (``--from``), as in Hendrycks, Mazeika & Dietterich, "Deep
 Anomaly Detection with Outlier Exposure" (ICLR 2019): each batch of digits comes with drawings that are not
 digits (``playground.digits.nondigits``, train seed), and the loss adds λ times their cross-entropy to the uniform
 distribution, so the model learns to give non-digits flat logits. Every run then chooses the verdict rule of
@@ -328,6 +328,19 @@ def reproducing_command(args: argparse.Namespace, epochs: int) -> str:
     return " ".join(parts)
 
 
+def fine_tune_base(weights: Path, parser: argparse.ArgumentParser) -> dict:
+    """The card facts of the weights a fine-tune starts from; their sha256 must match their card's."""
+    base = {"weights": str(weights), "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}
+    base_card = weights.with_suffix(".json")
+    if base_card.exists():
+        card_facts = json.loads(base_card.read_text())
+        if card_facts.get("sha256") != base["sha256"]:
+            parser.error(f"{weights} does not match the sha256 on {base_card}")
+        base.update({k: card_facts[k] for k in ("epochs", "training_seconds", "command", "mnist_test_accuracy",
+                                                 "drawings_accuracy") if k in card_facts})
+    return base
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -345,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden", type=int, help="CNN experiments: hidden layer size, 0 for none")
     parser.add_argument("--redraw-traces", help="CNN experiments: one trace scale per re-drawn copy, e.g. 1,1,2,4")
     parser.add_argument("--outlier-exposure", action="store_true",
-                        help="fine-tune --from weights with outlier exposure (non-digits pushed to uniform)")
+                        help="outlier exposure (non-digits pushed to uniform), from scratch or fine-tuning --from")
     parser.add_argument("--from", dest="start_from", type=Path, help="weights (.pt) to fine-tune")
     parser.add_argument("--oe-weight", type=float, help="outlier exposure: λ (default: 0.5 for the CNN, 0.01 linear)")
     parser.add_argument("--outliers", type=int, help="outlier exposure: how many train-seed non-digits")
@@ -355,8 +368,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="verdict rule: share of validation non-digits allowed a 'digit' verdict "
                              f"(default {MAX_NONDIGITS_AS_DIGIT})")
     args = parser.parse_args(argv)
-    if args.outlier_exposure != (args.start_from is not None):
-        parser.error("--outlier-exposure and --from go together")
+    if args.start_from is not None and not args.outlier_exposure:
+        parser.error("--from is for an --outlier-exposure fine-tune")
     torch.set_num_threads(args.threads)
     kind_defaults = DEFAULTS[args.model]
     augmentations = kind_defaults["augment"] if args.augment is None else frozenset(
@@ -369,29 +382,23 @@ def main(argv: list[str] | None = None) -> int:
     oe, base = {}, {}
     if args.outlier_exposure:
         oe_defaults = OE_DEFAULTS[args.model]
-        base_bytes = args.start_from.read_bytes()
-        base = {"weights": str(args.start_from), "sha256": hashlib.sha256(base_bytes).hexdigest()}
-        base_card = args.start_from.with_suffix(".json")
-        if base_card.exists():
-            card_facts = json.loads(base_card.read_text())
-            if card_facts.get("sha256") != base["sha256"]:
-                parser.error(f"{args.start_from} does not match the sha256 on {base_card}")
-            base.update({k: card_facts[k] for k in ("epochs", "training_seconds", "command", "mnist_test_accuracy",
-                                                     "drawings_accuracy") if k in card_facts})
-        oe = {"start_from": torch.load(args.start_from, map_location="cpu", weights_only=True),
-              "outliers": outlier_forms(args.outliers or oe_defaults["outliers"], TRAIN_SEED, args.cache_dir),
+        oe = {"outliers": outlier_forms(args.outliers or oe_defaults["outliers"], TRAIN_SEED, args.cache_dir),
               "outlier_batch": args.outlier_batch or oe_defaults["outlier_batch"],
-              "oe_weight": oe_defaults["oe_weight"] if args.oe_weight is None else args.oe_weight,
-              "lr": args.lr or oe_defaults["lr"]}
+              "oe_weight": oe_defaults["oe_weight"] if args.oe_weight is None else args.oe_weight}
+    if args.start_from is not None:
+        base = fine_tune_base(args.start_from, parser)
+        oe.update(start_from=torch.load(args.start_from, map_location="cpu", weights_only=True),
+                  lr=args.lr or oe_defaults["lr"])
         kind_defaults = {**kind_defaults, "epochs": oe_defaults["epochs"]}
     elif args.lr:
-        oe = {"lr": args.lr}
+        oe["lr"] = args.lr
     model, facts = train(args.model, args.epochs or kind_defaults["epochs"], args.seed, augmentations,
                          kind_defaults["redraw"] and not args.no_redraw, args.limit, args.cache_dir, architecture,
                          tuple(int(t) for t in args.redraw_traces.split(",")) if args.redraw_traces else None, **oe)
-    if base:
+    if args.outlier_exposure:
         facts["outlier_exposure"]["lambda_note"] = (OE_DEFAULTS[args.model]["lambda_note"] if args.oe_weight is None
                                                     else "λ given on the command line")
+    if base:
         facts["fine_tuned_from"] = base
         facts["optimizer"] += " (fine-tune)"
         facts["budget"] = "the fine-tune is sized to take at most 35 minutes on one thread (epochs, outliers per batch)"
