@@ -16,8 +16,7 @@ def class_names_editor(n: int) -> list[str]:
     stored = st.session_state.get(NAMES_KEY) or []
     names = parsing.class_names_for(stored, n)
     if stored and len(stored) != n:
-        st.caption(_("softmax.class_names_do_not_fit")
-                   .format(names=len(stored), n=n))
+        st.caption(_("softmax.class_names_do_not_fit").format(names=len(stored), n=n))
     if names != st.session_state.get(EDITOR_NAMES_KEY):
         st.session_state[EDITOR_VERSION_KEY] = st.session_state.get(EDITOR_VERSION_KEY, 0) + 1
     st.caption(_("softmax.class_names_label"))

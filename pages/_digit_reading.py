@@ -38,8 +38,8 @@ def verdict_message(reading: DigitReading, probs: np.ndarray, model_name: str) -
     if reading.verdict == "digit":
         st.success(_("It reads a **{top}** with probability {p:.1%}.").format(top=top, p=probs[top]))
     elif reading.verdict == "unsure":
-        st.warning(_("digits.verdict_unsure").format(top=top, p=probs[top], second=second,
-                                                                             q=probs[second], model=model_name))
+        st.warning(_("digits.verdict_unsure").format(top=top, p=probs[top], second=second, q=probs[second],
+                                                     model=model_name))
     else:
         with st.container(border=True):
             st.markdown(_("digits.verdict_not_a_digit").format(model=model_name, top=top))
@@ -50,7 +50,7 @@ def evidence(reading: DigitReading, rule: VerdictRule, test_scores: np.ndarray) 
     below = float((test_scores < reading.score).mean())
     show_chart(plots.score_chart(test_scores, reading.score, rule.not_digit_below, rule.score), "digits_scores")
     st.caption(_("digits.score_chart_caption").format(name=_(SCORE_NAMES[rule.score]), score=reading.score,
-                                                       below=below, threshold=rule.not_digit_below))
+                                                      below=below, threshold=rule.not_digit_below))
 
 
 def show_reading(reading: DigitReading, temperature: float, rule: VerdictRule, test_scores: np.ndarray,

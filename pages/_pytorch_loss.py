@@ -21,8 +21,7 @@ def pytorch_loss(column, z, target: int, ours: float) -> None:
             pytorch_still_loading()
         return
     column.metric("F.cross_entropy (PyTorch)", parsing.format_fixed(torch_loss), border=True)
-    column.caption(_("softmax.pytorch_difference")
-                   .format(difference=abs(ours - torch_loss)))
+    column.caption(_("softmax.pytorch_difference").format(difference=abs(ours - torch_loss)))
 
 
 @st.fragment(run_every=2.0)

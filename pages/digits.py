@@ -10,33 +10,28 @@ import streamlit as st
 import playground.digits.weights as model_files
 from pages._canvas import CANVAS_HELPERS_JS, CANVAS_VERSION_KEY, draw_canvas, read_drawing
 from pages._digit_reading import read_canvas, show_reading
-from pages._digits_models import (cached_mistakes, cached_rule, cached_templates, cached_test_scores,
-                                  cached_test_set, load_or_explain, model_card, model_is_usable)
+from pages._digits_models import cached_rule, cached_test_scores, load_or_explain, model_card, model_is_usable
 from pages._language import apply_language
+from pages._linear_insides import contributions, templates_section
+from pages._mistakes_gallery import mistakes_gallery
 from pages._navigation import require_navigation_frame
 from pages._url import seed_state_from_url, write_state_to_url
-from playground.digits.explain import contribution_map, contribution_summary, explorer_query, logits_table
-from playground.digits.images import contribution_image, drawing_thumbnail, enlarge, pixel_grid
-from playground.digits.mistakes import mistake_caption, page_count, page_of, SORT_ORDERS, sort_mistakes
-from playground.digits.mnist import MnistFileError
+from playground.digits.explain import explorer_query, logits_table
+from playground.digits.images import drawing_thumbnail, pixel_grid
 from playground.digits.models import MODEL_LABELS, MODEL_NAMES
 from playground.digits.reading import DigitReading
 from playground.i18n import _
 from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
-from playground.plots import digits as plots
 from playground.urlstate import ParamSpec, one_of
 
 PAGE_ID = "digits"
 MODEL_KEY, T_KEY = "digits_model", "digits_T"
-ORDER_KEY, GALLERY_KEY = "digits_gallery_order", "digits_gallery_on"
 URL_SPECS = [
     ParamSpec("model", "cnn", one_of(list(MODEL_LABELS))),
     ParamSpec("T", 1.0, parse_temperature, format_number),
 ]
 WIDGET_KEYS = {"model": MODEL_KEY, "T": T_KEY}
 EXPLORER_KEY = "digits_explorer_query"
-GALLERY_PAGE_SIZE = 24
-NO_TOOLBAR = {"displayModeBar": False}
 
 
 def init_state() -> None:
@@ -48,8 +43,7 @@ def init_state() -> None:
 
 def prompt_to_draw() -> None:
     """What the result column says before there is ink on the canvas."""
-    st.info(_("digits.prompt_to_draw"),
-            icon=":material/draw:")
+    st.info(_("digits.prompt_to_draw"), icon=":material/draw:")
 
 
 def what_the_model_sees(image: np.ndarray, form: np.ndarray) -> None:
@@ -77,19 +71,6 @@ def temperature_and_logits(reading: DigitReading | None) -> float:
               on_click=st.session_state.__setitem__,
               args=(EXPLORER_KEY, explorer_query(reading.logits, temperature, reading.top_two[0])))
     return temperature
-
-
-def contributions(reading: DigitReading, models_dir: str) -> None:
-    """Per-pixel w_c ⊙ x for the predicted class and the runner-up of the softmax regression."""
-    st.subheader(_("Which pixels pushed which digit"))
-    templates, biases = cached_templates(models_dir)
-    digits = reading.top_two
-    maps = [contribution_map(reading.form, templates, d) for d in digits]
-    limit = max(float(np.abs(m).max()) for m in maps)
-    for column, digit, contribution in zip(st.columns(2), digits, maps):
-        column.image(contribution_image(contribution, limit), width=225,
-                     caption=contribution_summary(digit, contribution.sum(), biases[digit]))
-    st.caption(_("digits.contribution_caption").format(limit=limit))
 
 
 @st.fragment
@@ -131,40 +112,6 @@ def drawing_section(kind: str, models_dir: str) -> None:
     write_state_to_url(PAGE_ID, URL_SPECS, {"model": kind, "T": temperature})
     if kind == "linear" and reading is not None:
         contributions(reading, models_dir)
-
-
-def templates_section(models_dir: str) -> None:
-    """The softmax regression's weights, one 28×28 template per digit."""
-    st.subheader(_("Inside the softmax regression"))
-    st.caption(_("digits.templates_caption"))
-    st.plotly_chart(plots.template_grid(cached_templates(models_dir)[0]), config=NO_TOOLBAR, key="digits_templates")
-
-
-@st.fragment
-def mistakes_gallery(kind: str, models_dir: str) -> None:
-    """The MNIST test digits this model gets wrong, sortable by confidence and paged (on request)."""
-    apply_language()
-    st.subheader(_("Mistakes gallery"))
-    model_name = _(MODEL_NAMES[kind])
-    if not st.toggle(_("Show the MNIST test digits the {model} gets wrong").format(model=model_name), key=GALLERY_KEY):
-        st.caption(_("digits.gallery_cost"))
-        return
-    try:
-        table = cached_mistakes(kind, models_dir)
-    except MnistFileError as err:
-        st.error(_("The mistakes gallery needs the MNIST test set: {error}").format(error=err))
-        return
-    st.caption(_("The {model} misreads {n:,} of the 10,000 MNIST test digits.").format(model=model_name, n=len(table)))
-    order_col, page_col = st.columns(2)
-    order = order_col.radio(_("Sort by confidence"), list(SORT_ORDERS), format_func={k: _(k) for k in SORT_ORDERS}.get,
-                            key=ORDER_KEY, horizontal=True)
-    pages = page_count(len(table), GALLERY_PAGE_SIZE)
-    page = page_col.number_input(_("Page (of {pages})").format(pages=pages), 1, pages, 1,
-                                 key=f"digits_gallery_page_{kind}")
-    shown = page_of(sort_mistakes(table, order), page, GALLERY_PAGE_SIZE)
-    images = cached_test_set()[0]
-    st.image([enlarge(images[i], 3) for i in shown["index"]], width=84,
-             caption=[mistake_caption(row) for row in shown.itertuples()])
 
 
 def main() -> None:

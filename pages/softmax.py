@@ -9,6 +9,8 @@ import playground.softmax as sm
 import playground.tables as tables
 from pages._chart import show_chart
 from pages._class_names import NAMES_KEY, class_names_editor
+from pages._explorer_inputs import (logits_input, OVERFLOW_BUTTON, SHIFT_KEY, T_KEY, temperature_and_shift,
+                                    TEXT_KEY)
 from pages._navigation import require_navigation_frame
 from pages._pytorch_loss import pytorch_loss
 from pages._url import seed_state_from_url, write_state_to_url
@@ -18,10 +20,8 @@ from playground.plots.softmax import gradient_bars, probability_bars, temperatur
 from playground.urlstate import ParamSpec, bounded_int
 
 PAGE_ID = "softmax"
-TEXT_KEY, T_KEY, SHIFT_KEY, TARGET_KEY = "softmax_logits_text", "softmax_T", "softmax_shift", "softmax_target"
-LAST_GOOD_KEY = "softmax_last_good_logits"
-EXAMPLES = [(N_("Course example: 1, 2, 3"), parsing.DEFAULT_LOGITS_TEXT, ":material/school:"),
-            (N_("Overflow: 1000, 0, -1000"), parsing.OVERFLOW_EXAMPLE_TEXT, ":material/bolt:")]
+TARGET_KEY = "softmax_target"
+NAIVE_FAILURES = {"overflow": N_("softmax.naive_overflowed"), "underflow": N_("softmax.naive_underflowed")}
 URL_SPECS = [
     ParamSpec("logits", parsing.DEFAULT_LOGITS_TEXT, parsing.parse_logits_text, parsing.compact_logits_text),
     ParamSpec("T", 1.0, parsing.parse_temperature, parsing.format_number),
@@ -30,39 +30,6 @@ URL_SPECS = [
     ParamSpec("classes", [], parsing.parse_class_names, parsing.format_class_names),
 ]
 WIDGET_KEYS = {"logits": TEXT_KEY, "T": T_KEY, "shift": SHIFT_KEY, "target": TARGET_KEY, "classes": NAMES_KEY}
-
-
-def _set_logits_text(text: str) -> None:
-    """Button callback: put an example into the logits box before the next run draws it."""
-    st.session_state[TEXT_KEY] = text
-
-
-def logits_input() -> np.ndarray:
-    """Text box for the logits; bad input shows what to fix and the last good logits stay in use."""
-    text = st.text_area(_("Logits z (separate with commas, spaces or new lines)"), key=TEXT_KEY, height=90,
-                        persist_state="session", help=_("{minimum} to {maximum} numbers.").format(
-                            minimum=parsing.MIN_LOGITS, maximum=parsing.MAX_LOGITS))
-    for index, (label, example, icon) in enumerate(EXAMPLES):
-        st.button(_(label), on_click=_set_logits_text, args=(example,), width="stretch", icon=icon,
-                  key=f"softmax_example_{index}")
-    try:
-        logits = parsing.parse_logits(text)
-        st.session_state[LAST_GOOD_KEY] = logits
-    except ValueError as err:
-        logits = st.session_state.get(LAST_GOOD_KEY) or parsing.parse_logits(parsing.DEFAULT_LOGITS_TEXT)
-        st.error(_("{error}  \nThe charts keep the last valid logits: {logits}.").format(
-            error=escape_markdown(err), logits=parsing.format_logits(logits)), icon=":material/error:")
-    return np.array(logits, dtype=np.float64)
-
-
-def temperature_and_shift() -> tuple[float, float]:
-    """Log-scale temperature slider and the constant shift c added to every logit."""
-    temperature = st.select_slider(_("Temperature T (log scale)"), options=parsing.TEMPERATURE_OPTIONS, key=T_KEY,
-                                   format_func=parsing.format_number,
-                                   help=_("Every logit is divided by T before softmax: p = softmax(z / T)."))
-    shift = st.slider(_("Shift c added to every logit"), -parsing.SHIFT_LIMIT, parsing.SHIFT_LIMIT,
-                      step=parsing.SHIFT_STEP, key=SHIFT_KEY)
-    return float(temperature), float(shift)
 
 
 def probabilities_section(z: np.ndarray, names: list[str]) -> None:
@@ -86,8 +53,8 @@ def temperature_section(z_shifted: np.ndarray, names: list[str], temperature: fl
     notes.metric(_("top probability at T = {temperature:g}").format(temperature=temperature), f"{p_now.max():.4f}",
                  delta=_("{change:+.4f} vs T = 1").format(change=change), delta_color="off",
                  delta_arrow="auto" if abs(change) >= 5e-5 else "off")
-    notes.markdown(_("softmax.temperature_keeps_argmax").format(name=escape_markdown(names[int(np.argmax(p_now))]),
-                                                        n=len(names), uniform=1 / len(names)))
+    winner = escape_markdown(names[int(np.argmax(p_now))])
+    notes.markdown(_("softmax.temperature_keeps_argmax").format(name=winner, n=len(names), uniform=1 / len(names)))
 
 
 def shift_section(z: np.ndarray, temperature: float, shift: float) -> None:
@@ -99,8 +66,8 @@ def shift_section(z: np.ndarray, temperature: float, shift: float) -> None:
     left, right, why = st.columns([1, 1, 2])
     left.metric(_("softmax change"), f"{soft_move:.1e}", border=True, help=_("Largest change of any p_i"))
     right.metric(_("sigmoid change"), f"{sig_move:.4f}", border=True, help=_("Largest change of any σ(z_i)"))
-    why.markdown(_("softmax.shift_cancels").format(shift=shift, formula="$e^{z_i + c} / \\sum_j e^{z_j + c} = "
-                                               "e^{c} e^{z_i} / (e^{c} \\sum_j e^{z_j})$"))
+    formula = "$e^{z_i + c} / \\sum_j e^{z_j + c} = e^{c} e^{z_i} / (e^{c} \\sum_j e^{z_j})$"
+    why.markdown(_("softmax.shift_cancels").format(shift=shift, formula=formula))
 
 
 def steps_section(z: np.ndarray, names: list[str]) -> None:
@@ -119,14 +86,11 @@ def stability_section(z: np.ndarray, names: list[str]) -> None:
                             {"z": ".6g", "e^z": ".6g", "naive e^z / Σ e^z": ".6g", "stable softmax": ".4f"},
                             blank_nan=False), hide_index=True)
     failure = sm.naive_failure(z)
-    if failure == "overflow":
-        st.info(_("softmax.naive_overflowed"), icon=":material/bolt:")
-    elif failure == "underflow":
-        st.info(_("softmax.naive_underflowed"),
-                icon=":material/bolt:")
+    if failure in NAIVE_FAILURES:
+        st.info(_(NAIVE_FAILURES[failure]), icon=":material/bolt:")
     else:
         st.success(_("Both agree here. Press *{button}* to see the naive version break.").format(
-            button=_(EXAMPLES[1][0])), icon=":material/check:")
+            button=_(OVERFLOW_BUTTON)), icon=":material/check:")
 
 
 def loss_section(z: np.ndarray, names: list[str]) -> int:
@@ -134,8 +98,7 @@ def loss_section(z: np.ndarray, names: list[str]) -> int:
     st.subheader(_("Loss: cross-entropy and its gradient"))
     n = len(names)
     if st.session_state.get(TARGET_KEY, 0) >= n:
-        st.warning(_("softmax.target_out_of_range").format(
-            target=st.session_state[TARGET_KEY], n=n))
+        st.warning(_("softmax.target_out_of_range").format(target=st.session_state[TARGET_KEY], n=n))
         st.session_state[TARGET_KEY] = 0
     left, right = st.columns([1, 2], gap="large")
     target = left.selectbox(_("True class y"), list(range(n)), key=TARGET_KEY,

@@ -8,15 +8,14 @@ import streamlit as st
 from pages._language import apply_language
 from pages._navigation import require_navigation_frame
 from pages._run_player import player_value, run_player
+from pages._training_details import LOW_LEVEL_KEY, low_level_section, SGD_STEP_KEY, sgd_step_section
 from pages._url import seed_state_from_url, write_state_to_url
-from playground.plots.training import comparison_figure, low_level_figure
-from playground.training.trainer import low_level_history
+from playground.plots.training import comparison_figure
 from playground.i18n import _
 from playground.training.lab import EPOCHS_DEFAULT, EPOCHS_MAX, L2_STRENGTH, LabConfig, TrainingLab
 from playground.training.learning_rate import (check_learning_rate, format_lr, LR_DEFAULT, LR_MAX, LR_MIN,
                                                parse_learning_rate, PRESETS, round_learning_rate)
 from playground.training.run import player_payload
-from playground.training.sgd_step import format_short, samples_frame, weights_frame
 from playground.urlstate import ParamSpec, boolean, bounded_int, format_boolean
 
 PAGE_ID = "training"
@@ -85,7 +84,7 @@ def settings_section() -> tuple[LabConfig, bool]:
 
 def rest_of_page(lab: TrainingLab) -> tuple:
     """What the sections below the player show of the lab: the finished runs, and the playhead if a detail is open."""
-    details_open = st.session_state.get("tr_sgd_step") or st.session_state.get("tr_low_level_open")
+    details_open = st.session_state.get(SGD_STEP_KEY) or st.session_state.get(LOW_LEVEL_KEY)
     return tuple((run.run_id, run.segments) for run in lab.runs), lab.playhead if details_open else None
 
 
@@ -123,48 +122,6 @@ def comparison_section(lab: TrainingLab, log_y: bool) -> None:
                                    for name in ("train loss", "test loss", "train accuracy", "test accuracy")}})
     st.caption(_("training.comparison_caption"))
     st.button(_("Clear runs"), icon=":material/delete:", on_click=lab.clear_runs, key="tr_clear")
-
-
-def sgd_step_section(lab: TrainingLab) -> None:
-    """The next SGD step for the current weights, with every intermediate number."""
-    section = st.expander(_("One SGD step, taken apart"), icon=":material/calculate:", key="tr_sgd_step",
-                          on_change="rerun")
-    if not section.open:  # computed only for a student who opened it
-        return
-    with section:
-        step = lab.step_breakdown()
-        st.caption(_("training.step_shows_epoch"))
-        st.markdown(_(
-            "training.step_formulas"
-        ).format(epoch=lab.playhead, loss=format_short(step.loss)))
-        st.table(samples_frame(step))
-        decay = f" + {step.l2:g}\\,W" if step.l2 else ""
-        st.markdown(_("training.step_update").format(lr=step.lr, decay=decay))
-        st.table(weights_frame(step).map(format_short))
-
-
-def low_level_section(lab: TrainingLab, log_y: bool) -> None:
-    """The course's training "by hand" (4 features, zero init, one-hot loss) at the current lr."""
-    section = st.expander(_("The same thing by hand (low-level)"), icon=":material/handyman:", key="tr_low_level_open",
-                          on_change="rerun")
-    if not section.open:  # trains every epoch again: only for a student who opened it
-        return
-    config = lab.config
-    with section:
-        st.markdown(_("training.low_level_code").format(
-                          epochs=config.epochs, lr=config.lr))
-        hand, reference, weights = low_level_history(config.epochs, config.lr)
-        finite = [abs(a - b) for a, b in zip(hand, reference) if math.isfinite(a) and math.isfinite(b)]
-        st.plotly_chart(low_level_figure(hand, reference, log_y=log_y), key="tr_low_level",
-                        config={"displayModeBar": False})
-        at = min(lab.playhead, len(hand) - 1)
-        W, b = weights[at]
-        st.markdown(_("training.low_level_weights").format(
-            epoch=at, hand=format_short(hand[at]), reference=format_short(reference[at]), b=format_short(b[0])))
-        st.table({_("class {c}").format(c=j): [format_short(row[j]) for row in W] for j in range(3)})
-        st.caption(_("training.low_level_difference").format(
-            n=len(finite), difference=max(finite, default=0.0)) + ("" if len(finite) == len(hand) else " " + _(
-            "training.low_level_log_zero")))
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ import re
 import string
 import subprocess
 import sys
+import threading
 
 import pytest
 from babel.messages.pofile import read_po
 
-from playground.i18n import _, language_of_locale, use_language
+from playground.i18n import _, current_language, language_of_locale, use_language
 from playground.paths import LOCALES_DIR, REPO_ROOT
 from tests.app_pages import PAGE_FILES, open_page
 
@@ -88,6 +89,12 @@ def test_a_pages_prose_lives_in_the_catalogs():
     assert [m for m in messages if len(m) > LONGEST_LABEL and not PROSE_KEY.fullmatch(m)] == []
 
 
+def test_every_page_script_is_short_once_its_prose_is_in_the_catalogs():
+    scripts = [REPO_ROOT / "app.py", *(REPO_ROOT / "pages").glob("[!_]*.py")]
+    assert len(scripts) == 5
+    assert {p.name: n for p in scripts if (n := len(p.read_text().splitlines())) > 150} == {}
+
+
 @pytest.mark.parametrize("po", [KO_PO, EN_PO], ids=["ko", "en"])
 def test_the_compiled_catalog_is_the_current_one(po):
     with open(po.with_suffix(".mo"), "rb") as file:
@@ -97,16 +104,23 @@ def test_the_compiled_catalog_is_the_current_one(po):
             assert compiled.gettext(message.id) == message.string, f"{po.with_suffix('.mo')} is stale: run pybabel compile"
 
 
+def translated_in_a_thread(language: str, message: str) -> str:
+    """``_(message)`` in a thread of its own that chose ``language``."""
+    result = []
+    thread = threading.Thread(target=lambda: (use_language(language), result.append(_(message))))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
 def test_the_language_follows_the_locale_and_is_per_thread():
     assert [language_of_locale(x) for x in ("ko-KR", "ko", "ko_KR.UTF-8", "en-US", "de", None, "")] == \
         ["ko", "ko", "ko", "en", "en", "en", "en"]
-    use_language("ko")
-    assert HANGUL.search(_("Softmax explorer"))
-    use_language("xx")  # unknown: English
-    assert _("Softmax explorer") == "Softmax explorer"
-    assert _("softmax.shift_cancels").startswith("{formula}: the $e^c$ cancels")
-    use_language("ko")
-    assert HANGUL.search(_("softmax.shift_cancels"))
+    assert HANGUL.search(translated_in_a_thread("ko", "Softmax explorer"))
+    assert HANGUL.search(translated_in_a_thread("ko", "softmax.shift_cancels"))
+    assert translated_in_a_thread("xx", "Softmax explorer") == "Softmax explorer"  # unknown: English
+    assert translated_in_a_thread("en", "softmax.shift_cancels").startswith("{formula}: the $e^c$ cancels")
+    assert current_language() == "en" and _("Softmax explorer") == "Softmax explorer"  # this thread: untouched
 
 
 def page_texts(at) -> list[str]:
