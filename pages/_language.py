@@ -7,6 +7,9 @@ from playground.i18n import LANGUAGES, language_of_locale, use_language
 
 LANG_KEY, URL_SEEN_KEY = "lang", "_lang_url_seen"
 NAMES = {"ko": "한국어", "en": "English"}
+# Korean text breaks lines between words (어절), not inside them; a word wider than its line may still break.
+# (!important: Streamlit sets word-break on its paragraphs itself.)
+KOREAN_LINE_BREAKS = "<style>.stApp * { word-break: keep-all !important; overflow-wrap: break-word; }</style>"
 
 
 def choose_language() -> str:
@@ -19,7 +22,10 @@ def choose_language() -> str:
     if st.session_state.get(LANG_KEY) not in LANGUAGES:
         st.session_state[LANG_KEY] = language_of_locale(st.context.locale)
     st.sidebar.radio("Language / 언어", list(NAMES), format_func=NAMES.get, key=LANG_KEY, horizontal=True)
-    return apply_language()
+    language = apply_language()
+    if language == "ko":
+        st.html(KOREAN_LINE_BREAKS)  # style only: Streamlit adds it to the page without taking up space
+    return language
 
 
 def apply_language() -> str:
