@@ -23,9 +23,18 @@ def korean(text: str) -> str:
         use_language("en")
 
 
+CAPTION_BREAK = "getComputedStyle(document.querySelector('[data-testid=stCaptionContainer] p')).wordBreak"
+
+
 def word_break(page) -> str:
     """How the page's first caption breaks its lines: keep-all keeps Korean words whole."""
-    return page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stCaptionContainer] p')).wordBreak")
+    return page.evaluate(f"() => {CAPTION_BREAK}")
+
+
+def wait_for_whole_korean_words(page) -> None:
+    """The Korean line-breaking style arrives with the run's other elements: wait for it to apply."""
+    page.wait_for_function(f"() => document.querySelector('[data-testid=stCaptionContainer] p') && "
+                           f"{CAPTION_BREAK} === 'keep-all'", timeout=20_000)
 
 
 def url_lang(page) -> str | None:
@@ -57,7 +66,10 @@ def test_the_browsers_language_is_the_default(context_for, app_url, locale, kore
     page.wait_for_function("() => location.search.includes('lang=')", timeout=20_000)
     assert bool(HANGUL.search(title(page))) is korean_expected, title(page)
     assert url_lang(page) == ("ko" if korean_expected else "en")
-    assert (word_break(page) == "keep-all") is korean_expected  # English keeps Streamlit's own line breaking
+    if korean_expected:
+        wait_for_whole_korean_words(page)
+    else:
+        assert word_break(page) != "keep-all"  # English keeps Streamlit's own line breaking
     assert_no_exception(page)
 
 
@@ -87,7 +99,7 @@ def test_korean_survives_the_hand_off_to_the_explorer(context_for, app_url):
     draw_with_mouse(page, SEVEN, 60, 40, 180)
     page.wait_for_selector("[data-testid='stMetric']", timeout=20_000)
     wait_for_app_run(page)
-    assert word_break(page) == "keep-all"  # still, after the drawing's fragment reran
+    wait_for_whole_korean_words(page)  # still, after the drawing's fragment reran
     screenshot(page, "ko-digits")
     page.get_by_role("button", name=korean("Open these logits in the Softmax explorer")).click()
     page.wait_for_url("**/softmax?**", timeout=20_000)
