@@ -244,9 +244,10 @@ def verdict_shares(verdicts: np.ndarray, right: np.ndarray | None = None) -> dic
 
 def choose_rule(digit_logits: np.ndarray, labels: np.ndarray, nondigit_logits: np.ndarray,
                 max_nondigits_as_digit: float) -> tuple[VerdictRule, dict]:
-    """The verdict rule, on validation logits: for each score, not_digit_below leaves NOT_DIGIT_QUANTILE of the
-    digits below it and sure_from is the lowest threshold (not under not_digit_below) that at most
-    ``max_nondigits_as_digit`` of the non-digits reach; the score whose rule gives more "digit and right" wins."""
+    """The verdict rule, on validation logits. For each score: sure_from is the lowest threshold that at most
+    ``max_nondigits_as_digit`` of the non-digits reach; not_digit_below leaves NOT_DIGIT_QUANTILE of the digits
+    below it, or is sure_from when that is lower (then any threshold between the two meets both caps, and the
+    lowest keeps the most real digits). The score whose rule gives more "digit and right" wins."""
     right = digit_logits.argmax(1) == labels
     best, report = None, {}
     for name in VERDICT_SCORES:
@@ -255,7 +256,7 @@ def choose_rule(digit_logits: np.ndarray, labels: np.ndarray, nondigit_logits: n
         allowed = int(np.floor(max_nondigits_as_digit * len(others)))
         above = np.sort(others)[::-1]
         sure_from = float(np.nextafter(above[allowed], np.inf)) if allowed < len(above) else float(above[-1])
-        rule = VerdictRule(name, not_digit_below, max(sure_from, not_digit_below))
+        rule = VerdictRule(name, min(not_digit_below, sure_from), sure_from)
         figures = {"digits": verdict_shares(rule.verdicts(digit_logits), right),
                    "nondigits": verdict_shares(rule.verdicts(nondigit_logits))}
         report[name] = {"not_digit_below": rule.not_digit_below, "sure_from": rule.sure_from, **figures}
@@ -286,6 +287,43 @@ def verdict_figures_on_test_sets(model: torch.nn.Module, verdicts_of, cache_dir:
     model.eval()
     return verdict_figures(verdicts_of, logits_for_forms(digits, model), labels[:DRAWING_EVAL_COUNT],
                            logits_for_forms(nondigits, model), kinds)
+
+
+def rule_facts(model: torch.nn.Module, kind: str, cap: float | None, cache_dir: Path | None) -> dict:
+    """The card's verdict rule, chosen on the validation split, with its validation and test figures."""
+    digits, labels, nondigits = validation_split(cache_dir)
+    cap = MAX_NONDIGITS_AS_DIGIT[kind] if cap is None else cap
+    rule, candidates = choose_rule(logits_for_forms(digits, model), labels, logits_for_forms(nondigits, model), cap)
+    return {
+        "verdict_score": rule.score, "not_digit_below": rule.not_digit_below, "sure_from": rule.sure_from,
+        "verdict_rule": f"score < not_digit_below: not_a_digit; below sure_from: unsure; else digit. Chosen on "
+                        f"validation: sure_from is the lowest score at most {cap:.0%} of the non-digits reach; "
+                        f"not_digit_below leaves {NOT_DIGIT_QUANTILE:.1%} of the digits below it, or equals "
+                        "sure_from when that is lower (no unsure band: the lowest threshold that meets both caps "
+                        "keeps the most real digits); of msp and logsumexp, the score with more validation digits "
+                        "read 'digit and right' is used",
+        "verdict_validation": VALIDATION_DESCRIPTION,
+        "verdict_validation_figures": candidates,
+        "verdict_test_figures": {
+            "description": f"{DRAWING_EVAL_COUNT} MNIST test digits re-drawn (seed {DRAWING_EVAL_SEED}) and "
+                           f"{TEST_NONDIGITS} non-digits of test seed {TEST_SEED}; not used to choose anything",
+            **verdict_figures_on_test_sets(model, rule.verdicts)},
+    }
+
+
+def rechoose_rule(weights: Path, kind: str, cap: float | None, cache_dir: Path | None) -> Path:
+    """Choose the verdict rule again for trained weights and rewrite it on their card (the weights stay as they are)."""
+    card_path = weights.with_suffix(".json")
+    card = json.loads(card_path.read_text())
+    if card.get("sha256") != hashlib.sha256(weights.read_bytes()).hexdigest():
+        raise SystemExit(f"{weights} does not match the sha256 on {card_path}")
+    model = MODEL_KINDS[kind]()
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    card.update(rule_facts(model.eval(), kind, cap, cache_dir))
+    card["verdict_rule_command"] = (f"python -m playground.digits.train --model {kind} --choose-rule {weights}"
+                                    + (f" --max-nondigits-as-digit {cap}" if cap is not None else ""))
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    return card_path
 
 
 def save(model: torch.nn.Module, kind: str, name: str, facts: dict, out_dir: Path) -> Path:
@@ -367,7 +405,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-nondigits-as-digit", type=float,
                         help="verdict rule: share of validation non-digits allowed a 'digit' verdict "
                              f"(default {MAX_NONDIGITS_AS_DIGIT})")
+    parser.add_argument("--choose-rule", type=Path, metavar="WEIGHTS",
+                        help="only choose the verdict rule again for these trained weights, and rewrite their card")
     args = parser.parse_args(argv)
+    if args.choose_rule is not None:
+        card = rechoose_rule(args.choose_rule, args.model, args.max_nondigits_as_digit, args.cache_dir)
+        print(json.dumps({k: json.loads(card.read_text())[k] for k in ("verdict_score", "not_digit_below", "sure_from",
+                                                                       "verdict_test_figures")}))
+        return 0
     if args.start_from is not None and not args.outlier_exposure:
         parser.error("--from is for an --outlier-exposure fine-tune")
     torch.set_num_threads(args.threads)
@@ -407,22 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     facts["threads"] = args.threads
     facts["command"] = reproducing_command(args, facts["epochs"])
     facts.update(evaluate(model))
-    digits, labels, nondigits = validation_split(args.cache_dir)
-    cap = args.max_nondigits_as_digit if args.max_nondigits_as_digit is not None else MAX_NONDIGITS_AS_DIGIT[args.model]
-    rule, candidates = choose_rule(logits_for_forms(digits, model), labels, logits_for_forms(nondigits, model), cap)
-    facts.update({
-        "verdict_score": rule.score, "not_digit_below": rule.not_digit_below, "sure_from": rule.sure_from,
-        "verdict_rule": f"score < not_digit_below: not_a_digit; below sure_from: unsure; else digit. Chosen on "
-                        f"validation: not_digit_below leaves {NOT_DIGIT_QUANTILE:.1%} of the digits below it, "
-                        f"sure_from lets at most {cap:.0%} of the non-digits through; of msp and logsumexp, the "
-                        "score with more validation digits read 'digit and right' is used",
-        "verdict_validation": VALIDATION_DESCRIPTION,
-        "verdict_validation_figures": candidates,
-        "verdict_test_figures": {
-            "description": f"{DRAWING_EVAL_COUNT} MNIST test digits re-drawn (seed {DRAWING_EVAL_SEED}) and "
-                           f"{TEST_NONDIGITS} non-digits of test seed {TEST_SEED}; not used to choose anything",
-            **verdict_figures_on_test_sets(model, rule.verdicts)},
-    })
+    facts.update(rule_facts(model, args.model, args.max_nondigits_as_digit, args.cache_dir))
     card = save(model, args.model, args.name or args.model, facts, args.out_dir)
     print(json.dumps({k: facts[k] for k in ("mnist_test_accuracy", "drawings_accuracy",
                                             "drawings_accuracy_held_out_trace", "training_seconds", "verdict_score",
