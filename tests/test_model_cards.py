@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.digits.weights import card_problem, REQUIRED_CARD_FIELDS
+from playground.digits.weights import card_problem, load_card, rebuild_command, REQUIRED_CARD_FIELDS
 
 VALID = {
     "name": "cnn", "kind": "cnn", "architecture": "a CNN", "parameters": 160858, "epochs": 3, "seed": 0,
@@ -45,3 +45,11 @@ def test_the_rule_is_read_from_the_card():
         VerdictRule("msp", 0.9, 0.5)
     with pytest.raises(ValueError):
         VerdictRule("energy", 0.1, 0.5)
+
+
+def test_the_rebuild_command_is_the_shipped_cards_own():
+    """The command a broken install is told to run rebuilds the weights the cards describe."""
+    cnn, linear = load_card("cnn"), load_card("linear")
+    assert rebuild_command("cnn") == cnn["command"]
+    assert rebuild_command("linear") == f"{linear['fine_tuned_from']['command']} --out-dir base && {linear['command']}"
+    assert linear["fine_tuned_from"]["weights"] == "base/linear.pt"

@@ -22,9 +22,18 @@ class ModelFileError(RuntimeError):
     """Shipped weights are missing or unreadable; the message names the file and the rebuild command."""
 
 
+TRAIN = "python -m playground.digits.train"
+# What rebuilds the shipped weights: each card's own command (the softmax regression's after its base model).
+REBUILD_COMMANDS = {
+    "cnn": f"{TRAIN} --model cnn --epochs 15 --seed 0 --redraw-traces 1,1,2,1 --outlier-exposure",
+    "linear": f"{TRAIN} --model linear --epochs 30 --seed 0 --out-dir base && "
+              f"{TRAIN} --model linear --epochs 5 --seed 0 --outlier-exposure --from base/linear.pt",
+}
+
+
 def rebuild_command(kind: str) -> str:
     """The shell command that retrains and rewrites the weights for ``kind``."""
-    return f"python -m playground.digits.train --model {kind}"
+    return REBUILD_COMMANDS[kind]
 
 
 def check_kind(kind: str) -> None:
