@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from playground.digits.augment import AugmentConfig, augment
 from playground.digits.mnist import load_mnist
-from playground.digits.models import MODEL_KINDS, logits_for_forms
+from playground.digits.models import load_model, MODEL_KINDS, logits_for_forms
 from playground.digits.nondigits import TEST_SEED, TRAIN_SEED, VALIDATION_SEED, nondigit_forms
 from playground.digits.reading import VerdictRule, score
 from playground.digits.redraw import drawn_forms
@@ -42,8 +42,8 @@ DEFAULTS = {
 DRAWING_EVAL_SEED = 2024  # the seed of the re-drawn test digits reported on the card
 DRAWING_EVAL_COUNT = 2000
 
-# Outlier exposure: a short fine-tune of trained weights (sized to take at most 35 min on one thread).
-# λ is the OE paper's 0.5 for the CNN. The linear model cannot both read digits and flatten its logits on
+# Outlier exposure: λ and the non-digits, and the epochs and peak lr of a short fine-tune of trained weights
+# (``--from``, sized to take at most 35 min on one thread). λ is the OE paper's 0.5 for the CNN. The linear model cannot both read digits and flatten its logits on
 # non-digits, so its λ is much smaller (the note on its card says how it was chosen).
 OE_DEFAULTS = {
     "linear": {"epochs": 5, "lr": 1e-3, "outliers": 20_000, "outlier_batch": 50, "oe_weight": 0.01,
@@ -85,35 +85,32 @@ def accuracy(model: torch.nn.Module, forms: np.ndarray, labels: np.ndarray) -> f
     return float((logits_for_forms(forms, model).argmax(1) == labels).mean())
 
 
-def redrawn_training_forms(images: np.ndarray, seed: int, cache_dir: Path | None, trace_scale: int = 1) -> np.ndarray:
-    """Re-drawn copies of the training digits, cached as .npy when ``cache_dir`` is given (they take minutes)."""
-    trace = f"-trace{trace_scale}" if trace_scale != 1 else ""
-    cache = cache_dir / f"redrawn-train-{len(images)}-seed{seed}{trace}.npy" if cache_dir else None
+def cached_forms(cache: Path | None, what: str, make) -> np.ndarray:
+    """``make()``'s forms, kept as .npy at ``cache`` when given (re-drawing and drawing take minutes)."""
     if cache is not None and cache.exists():
         return np.load(cache)
     t0 = time.perf_counter()
-    sys.stderr.write(f"re-drawing the training digits as canvas strokes (seed {seed}, trace scale {trace_scale})...\n")
-    forms = drawn_forms(images, seed=seed, trace_scale=trace_scale)
+    sys.stderr.write(f"{what}...\n")
+    forms = make()
     sys.stderr.write(f"  done in {time.perf_counter() - t0:.0f}s\n")
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache, forms)
     return forms
+
+
+def redrawn_training_forms(images: np.ndarray, seed: int, cache_dir: Path | None, trace_scale: int = 1) -> np.ndarray:
+    """Re-drawn copies of the training digits, cached in ``cache_dir`` when given."""
+    trace = f"-trace{trace_scale}" if trace_scale != 1 else ""
+    cache = cache_dir / f"redrawn-train-{len(images)}-seed{seed}{trace}.npy" if cache_dir else None
+    return cached_forms(cache, f"re-drawing the training digits as canvas strokes (seed {seed}, trace scale "
+                               f"{trace_scale})", lambda: drawn_forms(images, seed=seed, trace_scale=trace_scale))
 
 
 def outlier_forms(count: int, seed: int, cache_dir: Path | None) -> np.ndarray:
-    """``count`` non-digit drawings of ``seed`` in MNIST form, cached as .npy when ``cache_dir`` is given."""
+    """``count`` non-digit drawings of ``seed`` in MNIST form, cached in ``cache_dir`` when given."""
     cache = cache_dir / f"nondigits-{count}-seed{seed}.npy" if cache_dir else None
-    if cache is not None and cache.exists():
-        return np.load(cache)
-    t0 = time.perf_counter()
-    sys.stderr.write(f"drawing {count} non-digits (seed {seed})...\n")
-    forms, _ = nondigit_forms(count, seed)
-    sys.stderr.write(f"  done in {time.perf_counter() - t0:.0f}s\n")
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, forms)
-    return forms
+    return cached_forms(cache, f"drawing {count} non-digits (seed {seed})", lambda: nondigit_forms(count, seed)[0])
 
 
 def training_set(kind_cfg: dict, seed: int, limit: int | None,
@@ -312,14 +309,14 @@ def rule_facts(model: torch.nn.Module, kind: str, cap: float | None, cache_dir: 
 
 
 def rechoose_rule(weights: Path, kind: str, cap: float | None, cache_dir: Path | None) -> Path:
-    """Choose the verdict rule again for trained weights and rewrite it on their card (the weights stay as they are)."""
+    """Choose the verdict rule again for trained weights and rewrite it on their card (the weights stay as they are).
+
+    The weights load as the page loads them (checksum against the card, weights_only), from ``<kind>.pt``."""
+    if weights.name != f"{kind}.pt":
+        raise SystemExit(f"--choose-rule needs the {kind} model's weights file, {kind}.pt, not {weights.name}")
     card_path = weights.with_suffix(".json")
     card = json.loads(card_path.read_text())
-    if card.get("sha256") != hashlib.sha256(weights.read_bytes()).hexdigest():
-        raise SystemExit(f"{weights} does not match the sha256 on {card_path}")
-    model = MODEL_KINDS[kind]()
-    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-    card.update(rule_facts(model.eval(), kind, cap, cache_dir))
+    card.update(rule_facts(load_model(kind, weights.parent), kind, cap, cache_dir))
     card["verdict_rule_command"] = (f"python -m playground.digits.train --model {kind} --choose-rule {weights}"
                                     + (f" --max-nondigits-as-digit {cap}" if cap is not None else ""))
     card_path.write_text(json.dumps(card, indent=2) + "\n")
