@@ -1,13 +1,14 @@
 """What the Digit canvas says of a drawing: the prediction, the verdict in words, the ten bars and the evidence."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
 from pages._chart import show_chart
-from pages._digits_models import cached_rule
+from playground.digits.mnist import MnistFileError
 from playground.digits.preprocessing import DrawingError
 from playground.digits.reading import classify, DigitReading, VerdictRule
 from playground.i18n import _, N_
@@ -45,16 +46,22 @@ def verdict_message(reading: DigitReading, probs: np.ndarray, model_name: str) -
             st.markdown(_("digits.verdict_not_a_digit").format(model=model_name, top=top))
 
 
-def evidence(reading: DigitReading, rule: VerdictRule, test_scores: np.ndarray) -> None:
-    """This drawing's score against the scores of the 10,000 real MNIST test digits."""
+def evidence(reading: DigitReading, rule: VerdictRule, test_scores_of: Callable[[], np.ndarray]) -> None:
+    """This drawing's score against the scores of the 10,000 real MNIST test digits (read only now, after the
+    prediction is on screen: the first time, the model reads them all)."""
+    try:
+        test_scores = test_scores_of()
+    except MnistFileError as err:
+        st.caption(_("The evidence chart needs the MNIST test set: {error}").format(error=err))
+        return
     below = float((test_scores < reading.score).mean())
     show_chart(plots.score_chart(test_scores, reading.score, rule.not_digit_below, rule.score), "digits_scores")
     st.caption(_("digits.score_chart_caption").format(name=_(SCORE_NAMES[rule.score]), score=reading.score,
                                                       below=below, threshold=rule.not_digit_below))
 
 
-def show_reading(reading: DigitReading, temperature: float, rule: VerdictRule, test_scores: np.ndarray,
-                 model_name: str) -> None:
+def show_reading(reading: DigitReading, temperature: float, rule: VerdictRule,
+                 test_scores_of: Callable[[], np.ndarray], model_name: str) -> None:
     """Prediction first (a phone shows it right under the canvas), then the words, the bars and the evidence."""
     probs = softmax(reading.logits, temperature)
     prediction_metric(reading, probs)
@@ -65,16 +72,15 @@ def show_reading(reading: DigitReading, temperature: float, rule: VerdictRule, t
                "digits_bars")
     if reading.verdict == "digit":
         with st.expander(_("Why a digit? Its score against 10,000 real ones"), key="digits_why_a_digit"):
-            evidence(reading, rule, test_scores)
+            evidence(reading, rule, test_scores_of)
     else:
-        evidence(reading, rule, test_scores)
+        evidence(reading, rule, test_scores_of)
 
 
-def read_canvas(image: np.ndarray, model: nn.Module, kind: str, models_dir: str) -> tuple[DigitReading | None,
-                                                                                      str | None]:
+def read_canvas(image: np.ndarray, model: nn.Module, rule: VerdictRule) -> tuple[DigitReading | None, str | None]:
     """The reading of the drawing (None when there is no ink), or why it cannot be read."""
     try:
-        reading = classify(image, model, cached_rule(kind, models_dir))
+        reading = classify(image, model, rule)
     except DrawingError as err:
         return None, str(err)
     return (None if reading.verdict == "empty" else reading), None

@@ -16,7 +16,7 @@ import streamlit as st
 from playground.digits.mnist import load_mnist
 from playground.digits.explain import linear_templates
 from playground.digits.mistakes import mistakes
-from playground.digits.models import MODEL_LABELS, MODEL_NAMES
+from playground.digits.weights import MODEL_LABELS, MODEL_NAMES
 from playground.digits.reading import rule_from_card, score, VerdictRule
 from playground.digits.weights import card_rows, load_card, ModelFileError, rebuild_command
 from playground.i18n import _, N_

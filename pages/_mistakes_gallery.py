@@ -8,7 +8,7 @@ from pages._language import apply_language
 from playground.digits.images import enlarge
 from playground.digits.mistakes import mistake_caption, page_count, page_of, SORT_ORDERS, sort_mistakes
 from playground.digits.mnist import MnistFileError
-from playground.digits.models import MODEL_NAMES
+from playground.digits.weights import MODEL_NAMES
 from playground.i18n import _
 
 GALLERY_KEY = "digits_gallery_on"

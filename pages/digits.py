@@ -4,6 +4,8 @@ No torch at import (see pages/_digits_models.py): on a fresh server the canvas s
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -18,7 +20,7 @@ from pages._navigation import require_navigation_frame
 from pages._url import seed_state_from_url, write_state_to_url
 from playground.digits.explain import explorer_query, logits_table
 from playground.digits.images import drawing_thumbnail, pixel_grid
-from playground.digits.models import MODEL_LABELS, MODEL_NAMES
+from playground.digits.weights import MODEL_LABELS, MODEL_NAMES
 from playground.digits.reading import DigitReading
 from playground.i18n import _
 from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
@@ -96,14 +98,14 @@ def drawing_section(kind: str, models_dir: str) -> None:
         if model is None:
             prompt.empty()  # no "draw a digit" next to an error saying this model cannot read one
         elif image is not None and problem is None:
-            reading, problem = read_canvas(image, model, kind, models_dir)
+            reading, problem = read_canvas(image, model, cached_rule(kind, models_dir))
         if problem is not None:  # one message in the prompt's place; the rest of the page stays as it was
             prompt.warning(_("This drawing cannot be read: {problem}. Press Clear and draw again.").format(
                 problem=problem), icon=":material/block:")
         elif reading is not None:
             prompt.empty()
             show_reading(reading, st.session_state.get(T_KEY, 1.0), cached_rule(kind, models_dir),
-                         cached_test_scores(kind, models_dir), _(MODEL_NAMES[kind]))
+                         partial(cached_test_scores, kind, models_dir), _(MODEL_NAMES[kind]))
     if model is None:
         return
     if reading is not None:

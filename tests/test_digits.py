@@ -329,6 +329,10 @@ def test_the_digit_page_helpers_do_not_import_torch():
     modules = "mistakes, images, explain, reading, weights, preprocessing, canvas_png"
     code = f"import sys; from playground.digits import {modules}; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT).returncode == 0
+    # and the page's own glue (all but the canvas, which imports only inside a Streamlit runtime)
+    glue = "_digits_models, _digit_reading, _mistakes_gallery, _linear_insides, _language, _url, _navigation"
+    code = f"import sys; from pages import {glue}; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True).returncode == 0
 
 
 def test_the_model_card_command_repeats_every_option_that_changes_the_weights(capsys):

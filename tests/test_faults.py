@@ -357,6 +357,19 @@ def test_a_real_drawing_gives_a_prediction(fake_canvas):
     assert [m.value for m in at.metric if m.label == "Prediction"] == [str(label)]
 
 
+def test_a_drawing_without_mnist_still_gets_its_prediction(fake_canvas, no_mnist):
+    """Without the MNIST files a drawing is still read; only the evidence chart, which compares it with the
+    real test digits, says it needs them."""
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255
+    canvas[40:240, 130:150, :3] = 255  # a white "1" on black
+    fake_canvas(png_data_url(canvas, "RGBA"))
+    at = run_page("pages/digits.py", {"model": "cnn"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.value for m in at.metric if m.label == "Prediction"] == ["1"]
+    assert any("needs the MNIST test set" in c.value for c in at.caption)
+
+
 WRONG_SHAPES = {
     "tiny 5x3": (np.full((5, 3, 4), 255, dtype=np.uint8), "RGBA"),
     "two channels": (np.full((280, 280, 2), 128, dtype=np.uint8), "LA"),

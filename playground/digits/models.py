@@ -18,7 +18,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from playground.digits.weights import card_path, check_kind, load_card, ModelFileError, rebuild_command, weights_path
 from playground.digits.preprocessing import DrawingError, preprocess
-from playground.i18n import _, N_
+from playground.i18n import _
 from playground.softmax import softmax
 
 MNIST_MEAN = 0.1307  # the usual MNIST normalisation, applied inside the models so callers pass [0, 1] pixels
@@ -110,9 +110,6 @@ class DigitCNN(nn.Module):
 
 
 MODEL_KINDS: dict[str, type[nn.Module]] = {"linear": SoftmaxRegression, "cnn": DigitCNN}
-# The values are English message ids: the page shows them with _() (the keys are the URL's and the radio's values).
-MODEL_LABELS: dict[str, str] = {"linear": N_("Softmax regression (the course's model)"), "cnn": N_("CNN")}
-MODEL_NAMES: dict[str, str] = {"linear": N_("softmax regression"), "cnn": N_("CNN")}  # inside a sentence
 
 
 def load_model(kind: str, models_dir: Path | None = None) -> nn.Module:

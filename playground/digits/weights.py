@@ -16,6 +16,10 @@ from playground.i18n import _, N_
 from playground.paths import MODELS_DIR
 
 KINDS: tuple[str, ...] = ("linear", "cnn")
+# The values are English message ids: the page shows them with _() (the keys are the URL's and the radio's values).
+# Here, not in models.py: the page imports them before torch has loaded.
+MODEL_LABELS: dict[str, str] = {"linear": N_("Softmax regression (the course's model)"), "cnn": N_("CNN")}
+MODEL_NAMES: dict[str, str] = {"linear": N_("softmax regression"), "cnn": N_("CNN")}  # inside a sentence
 
 
 class ModelFileError(RuntimeError):
