@@ -1,6 +1,9 @@
 """The session's language: the browser's by default, the sidebar's switch, or a link's ``lang`` key."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import streamlit as st
 
 from playground.i18n import LANGUAGES, language_of_locale, use_language
@@ -38,3 +41,20 @@ def apply_language() -> str:
 def note_language_in_url(language: str) -> None:
     """The page has put ``lang`` in its URL: that is not a change from outside."""
     st.session_state[URL_SEEN_KEY] = language
+
+
+def in_language(body: Callable) -> Callable:
+    """``body``, run in the session's language: for code that runs outside the page's own run (a widget callback,
+    a fragment's rerun), in a thread that has not chosen one."""
+    @functools.wraps(body)
+    def run(*args, **kwargs):
+        apply_language()
+        return body(*args, **kwargs)
+    return run
+
+
+def fragment(body: Callable | None = None, **options) -> Callable:
+    """``st.fragment`` (with its ``options``) whose every rerun is in the session's language."""
+    if body is None:
+        return lambda later: fragment(later, **options)
+    return st.fragment(in_language(body), **options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._digits_models import cached_mistakes, cached_test_set
-from pages._language import apply_language
+from pages._language import fragment
 from playground.digits.images import enlarge
 from playground.digits.mistakes import mistake_caption, page_count, page_of, SORT_ORDERS, sort_mistakes
 from playground.digits.mnist import MnistFileError
@@ -16,10 +16,9 @@ GALLERY_PAGE_SIZE = 24
 ORDER_KEY = "digits_gallery_order"
 
 
-@st.fragment
+@fragment
 def mistakes_gallery(kind: str, models_dir: str) -> None:
     """The MNIST test digits this model gets wrong, sortable by confidence and paged (on request)."""
-    apply_language()
     st.subheader(_("Mistakes gallery"))
     model_name = _(MODEL_NAMES[kind])
     if not st.toggle(_("Show the MNIST test digits the {model} gets wrong").format(model=model_name), key=GALLERY_KEY):

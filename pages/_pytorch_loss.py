@@ -5,7 +5,7 @@ import streamlit as st
 
 import playground.parsing as parsing
 import playground.softmax as sm
-from pages._language import apply_language
+from pages._language import fragment
 from playground.i18n import _
 
 
@@ -24,10 +24,9 @@ def pytorch_loss(column, z, target: int, ours: float) -> None:
     column.caption(_("softmax.pytorch_difference").format(difference=abs(ours - torch_loss)))
 
 
-@st.fragment(run_every=2.0)
+@fragment(run_every=2.0)
 def pytorch_still_loading() -> None:
     """Stands in for PyTorch's loss while a freshly started server imports torch; reruns the page once it has."""
-    apply_language()  # a fragment's rerun is a run of its own
     try:
         loaded = sm.torch_cross_entropy_if_loaded([0.0], 0, wait=0.0) is not None
     except ImportError:

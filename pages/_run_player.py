@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._language import apply_language
+from pages._language import in_language
 from playground.i18n import _
 
 # The Training lab's run player (``pages/_run_player.js``): plays a recorded run on <canvas> in the browser.
@@ -55,12 +55,6 @@ def run_player(data: dict, key: str, on_position: Callable[[], None], on_request
     ``on_position`` runs when the player reports its playhead, ``on_request`` when it asks for a run; both in the
     session's language (a callback runs before the page has chosen it). The player's text is added here.
     """
-    def in_language(callback: Callable[[], None]) -> Callable[[], None]:
-        def call() -> None:
-            apply_language()
-            callback()
-        return call
-
     _RUN_PLAYER(data={**data, "labels": player_labels()}, key=key, on_position_change=in_language(on_position),
                 on_request_change=in_language(on_request))
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import streamlit as st
 
-from pages._language import apply_language, note_language_in_url
+from pages._language import note_language_in_url
+from playground.i18n import current_language
 from playground.urlstate import ParamSpec, parse_params
 
 
@@ -49,7 +50,7 @@ def write_state_to_url(page_id: str, specs: list[ParamSpec], values: Mapping[str
     """Put the page's current values in the URL so the link can be shared, and only them: keys another page
     left there (the Back button after a hand-off) are dropped."""
     formatted = {s.key: s.format(values[s.key]) for s in specs}
-    wanted = formatted | {"lang": apply_language()}  # a shared link keeps its language
+    wanted = formatted | {"lang": current_language()}  # a shared link keeps its language
     note_language_in_url(wanted["lang"])
     if set(st.query_params) - set(wanted):
         st.query_params.from_dict(wanted)

@@ -13,7 +13,7 @@ import playground.digits.weights as model_files
 from pages._canvas import CANVAS_HELPERS_JS, CANVAS_VERSION_KEY, draw_canvas, read_drawing
 from pages._digit_reading import read_canvas, show_reading
 from pages._digits_models import cached_rule, cached_test_scores, load_or_explain, model_card, model_is_usable
-from pages._language import apply_language
+from pages._language import fragment
 from pages._linear_insides import contributions, templates_section
 from pages._mistakes_gallery import mistakes_gallery
 from pages._navigation import require_navigation_frame
@@ -22,7 +22,7 @@ from playground.digits.explain import explorer_query, logits_table
 from playground.digits.images import drawing_thumbnail, pixel_grid
 from playground.digits.weights import MODEL_LABELS, MODEL_NAMES
 from playground.digits.reading import DigitReading
-from playground.i18n import _
+from playground.i18n import _, current_language
 from playground.parsing import format_number, parse_temperature, TEMPERATURE_OPTIONS
 from playground.urlstate import ParamSpec, one_of
 
@@ -75,16 +75,15 @@ def temperature_and_logits(reading: DigitReading | None) -> float:
     return temperature
 
 
-@st.fragment
+@fragment
 def drawing_section(kind: str, models_dir: str) -> None:
     """Everything that depends on the drawing; a stroke reruns only this fragment, prediction first.
 
     The canvas and the prompt come before the model: on a fresh server, loading it waits for torch's import.
     """
-    apply_language()
     if EXPLORER_KEY in st.session_state:  # "Open these logits in the Softmax explorer" was pressed
         st.session_state[CANVAS_VERSION_KEY] += 1  # back on this page later, a clean canvas
-        query = st.session_state.pop(EXPLORER_KEY) | {"lang": apply_language()}  # every key: no extra Back step
+        query = st.session_state.pop(EXPLORER_KEY) | {"lang": current_language()}  # every key: no extra Back step
         st.switch_page("pages/softmax.py", query_params=query)
     canvas_col, result_col = st.columns(2)
     with canvas_col:

@@ -5,7 +5,7 @@ import math
 
 import streamlit as st
 
-from pages._language import apply_language
+from pages._language import fragment
 from pages._navigation import require_navigation_frame
 from pages._run_player import player_value, run_player
 from pages._training_details import LOW_LEVEL_KEY, low_level_section, SGD_STEP_KEY, sgd_step_section
@@ -88,10 +88,9 @@ def rest_of_page(lab: TrainingLab) -> tuple:
     return tuple((run.run_id, run.segments) for run in lab.runs), lab.playhead if details_open else None
 
 
-@st.fragment
+@fragment
 def player_section(lab: TrainingLab, log_y: bool, shown: tuple) -> None:
     """The run player and its verdict: a player's request reruns only this, unless the page below must change."""
-    apply_language()
     if rest_of_page(lab) != shown:  # a run ended (Runs compared) or an open detail follows the playhead
         st.rerun(scope="app")
     run = None if lab.run is None else player_payload(lab.run, lab.data.y_train.tolist())

@@ -33,7 +33,8 @@ def translations(language: str) -> gettext.NullTranslations:
 
 def language_of_locale(locale: str | None) -> str:
     """``ko``, ``ko-KR``, ``ko_KR.UTF-8`` give Korean; anything else (or nothing) English."""
-    return "ko" if (locale or "").lower().replace("_", "-").split("-")[0] == "ko" else "en"
+    language = (locale or "").lower().replace("_", "-").split("-")[0]
+    return language if language in LANGUAGES else "en"
 
 
 def use_language(language: str) -> None:

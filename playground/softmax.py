@@ -154,12 +154,3 @@ def naive_failure(logits: ArrayLike) -> str | None:
     if exps.sum() == 0.0:
         return "underflow"
     return None
-
-
-
-def __getattr__(name: str):
-    """``parse_logits`` lives in ``playground.parsing``; this keeps ``from playground.softmax import parse_logits``."""
-    if name == "parse_logits":
-        from playground.parsing import parse_logits
-        return parse_logits
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
