@@ -1,7 +1,8 @@
 // The Training lab's run player: plays a run the server recorded, on <canvas>, one animation frame at a time.
 // Python sends the run once (float32 arrays in base64); Play, Pause, Step, Reset, speed and the scrubber work
 // here with no round trip. The playhead goes back to Python (setStateValue "position") only when it matters:
-// Pause, Step, Reset, a scrub ending, the run's end, and when Python asks (the learning rate changed mid-run).
+// Pause, Step, Reset, a scrub ending, the run's end, and (trigger "answer") when Python asks because the learning
+// rate changed mid-run.
 // Its own text comes translated from Python (data.labels, templates with {fields}); English when one is missing.
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 const CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c"];
@@ -243,8 +244,10 @@ export default function (args) {
     p.lastReported = `${p.load}:${p.epoch}`;
     if (p.run && (data.intent === "play" || (data.intent === "continue" && wasPlaying))) start(p);
   } else if (data.ask) {  // the lr changed: Python continues the run from wherever the player is now
-    p.lastReported = null;
-    report(p);
+    // A trigger, not the position state: the answer must arrive even when the playhead has not moved since
+    // the last report (a paused player), and Streamlit calls back only when a state value changes.
+    p.lastReported = `${p.load}:${p.epoch}`;
+    p.args.setTriggerValue("answer", { load: p.load, epoch: p.epoch });
   }
   draw(p);
 }

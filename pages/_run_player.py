@@ -48,19 +48,21 @@ def player_labels() -> dict[str, str]:
     }
 
 
-def run_player(data: dict, key: str, on_position: Callable[[], None], on_request: Callable[[], None]) -> None:
-    """Mount the run player with ``data`` (``playground.training_run.player_payload``, the playhead to start at,
+def run_player(data: dict, key: str, on_position: Callable[[], None], on_answer: Callable[[], None],
+               on_request: Callable[[], None]) -> None:
+    """Mount the run player with ``data`` (``playground.training.run.player_payload``, the playhead to start at,
     the true classes as ``targets``) and ``player_labels()`` as ``labels``.
 
-    ``on_position`` runs when the player reports its playhead, ``on_request`` when it asks for a run; both in the
-    session's language (a callback runs before the page has chosen it). The player's text is added here.
+    ``on_position`` runs when the player reports its playhead, ``on_answer`` when it answers ``data["ask"]`` with
+    it, ``on_request`` when it asks for a run; all in the session's language (a callback runs before the page has
+    chosen it). The player's text is added here.
     """
     _RUN_PLAYER(data={**data, "labels": player_labels()}, key=key, on_position_change=in_language(on_position),
-                on_request_change=in_language(on_request))
+                on_answer_change=in_language(on_answer), on_request_change=in_language(on_request))
 
 
 def player_value(key: str, name: str) -> object:
-    """What the player ``key`` sent for ``name`` (its playhead or a request), or None when it sent no readable JSON."""
+    """What the player ``key`` sent for ``name`` (its playhead, its answer or a request), or None when it sent no readable JSON."""
     try:
         state = st.session_state.get(key)
     except ValueError:  # json.JSONDecodeError: the browser's text was not JSON

@@ -43,6 +43,11 @@ def on_position() -> None:
     get_lab().report(player_value(PLAYER_KEY, "position"))
 
 
+def on_answer() -> None:
+    """The player answered the lab's ask (the lr changed mid-run) with its playhead, moved or not."""
+    get_lab().report(player_value(PLAYER_KEY, "answer"))
+
+
 def on_request() -> None:
     """The player asked for a run (Play, Step or Reset with none loaded)."""
     if (action := player_value(PLAYER_KEY, "request")) is not None:
@@ -96,7 +101,7 @@ def player_section(lab: TrainingLab, log_y: bool, shown: tuple) -> None:
     run = None if lab.run is None else player_payload(lab.run, lab.data.y_train.tolist())
     run_player({"run": run, "load": lab.load, "intent": lab.intent, "position": lab.start, "ask": lab.asking,
                 "epochs": lab.config.epochs, "log_y": log_y, "targets": lab.data.y_train.tolist(), "classes": 3},
-               key=PLAYER_KEY, on_position=on_position, on_request=on_request)
+               key=PLAYER_KEY, on_position=on_position, on_answer=on_answer, on_request=on_request)
     if lab.refused:
         st.warning(lab.refused)
     if lab.run is not None:

@@ -28,7 +28,8 @@ def send_component(at: AppTest, key: str, *, state: object = None, trigger: tupl
 
 
 def send_to_player(at: AppTest, *, state: object = None, trigger: str | None = None,
-                   raw_state: str | None = None) -> AppTest:
-    """The Training lab's run player: ``trigger`` is a request (play, step, reset), ``state`` a playhead report."""
-    return send_component(at, PLAYER_KEY, state=state, raw_state=raw_state,
-                          trigger=None if trigger is None else ("request", trigger))
+                   raw_state: str | None = None, answer: object = None) -> AppTest:
+    """The Training lab's run player: ``trigger`` is a request (play, step, reset), ``state`` a playhead report,
+    ``answer`` its playhead sent in answer to the lab's ask."""
+    event = ("request", trigger) if trigger is not None else ("answer", answer) if answer is not None else None
+    return send_component(at, PLAYER_KEY, state=state, raw_state=raw_state, trigger=event)

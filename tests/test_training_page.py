@@ -183,6 +183,19 @@ def test_an_lr_change_mid_run_continues_from_the_playhead_and_keeps_its_place():
     assert table["train loss"].iloc[0] < 0.7 * 2.2037  # Good takes off after 300 stalled epochs
 
 
+def test_an_lr_change_while_paused_continues_from_where_the_player_stopped():
+    """A paused player answers the ask with the playhead it already reported; the run still continues there."""
+    at = lab_page({"lr": "1e-10", "epochs": "600"})
+    send_to_player(at, trigger="play")
+    report(at, 200)  # Pause at 200
+    click(at, "tr_preset_Good")
+    assert player_data(at)["ask"]
+    send_to_player(at, answer={"load": player_data(at)["load"], "epoch": 200})
+    data = player_data(at)
+    assert data["run"]["segments"] == [[0, 1e-10], [200, 0.1]] and data["intent"] == "continue"
+    assert not data["ask"] and data["position"] == 200
+
+
 def test_runs_accumulate_in_the_comparison_table_and_can_be_cleared():
     at = lab_page({"epochs": "10"})
     assert runs_table(at) is None

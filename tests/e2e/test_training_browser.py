@@ -121,6 +121,24 @@ def test_an_lr_change_mid_run_continues_and_the_runs_are_compared(page, app_url)
     screenshot(page, "training-compared")
 
 
+def test_an_lr_change_while_paused_continues_from_the_paused_epoch(page, app_url):
+    """Paused, the player has reported its playhead already; its answer to the new lr must still arrive."""
+    open_training(page, app_url, "lr=1e-10&epochs=600")
+    player_button(page, "Play").click()
+    wait_for_run(page, 600)
+    page.wait_for_function("() => +document.querySelector('.st-key-tr_player').querySelector('.sp-player')"
+                           ".dataset.epoch >= 100", timeout=RUN_TIMEOUT)
+    player_button(page, "Pause").click()
+    wait_for_app_run(page, timeout=RUN_TIMEOUT)
+    paused = epoch_shown(page)
+    page.get_by_role("button", name="Good (0.1)", exact=True).click()
+    segments = page.wait_for_function(
+        "() => { const p = document.querySelector('.st-key-tr_player .sp-player').__player;"
+        " return p && p.run && p.run.segments.length === 2 && p.run.segments; }", timeout=RUN_TIMEOUT).json_value()
+    assert segments == [[0, 1e-10], [paused, 0.1]], (segments, paused)
+    assert_no_exception(page)
+
+
 def test_phone_layout(phone_page, app_url):
     page = phone_page
     open_training(page, app_url, "epochs=2000")
