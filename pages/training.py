@@ -98,9 +98,10 @@ def player_section(lab: TrainingLab, log_y: bool, shown: tuple) -> None:
     """The run player and its verdict: a player's request reruns only this, unless the page below must change."""
     if rest_of_page(lab) != shown:  # a run ended (Runs compared) or an open detail follows the playhead
         st.rerun(scope="app")
-    run = None if lab.run is None else player_payload(lab.run, lab.data.y_train.tolist())
+    targets = lab.data.y_train.tolist()
+    run = None if lab.run is None else player_payload(lab.run, targets)
     run_player({"run": run, "load": lab.load, "intent": lab.intent, "position": lab.start, "ask": lab.asking,
-                "epochs": lab.config.epochs, "log_y": log_y, "targets": lab.data.y_train.tolist(), "classes": 3},
+                "epochs": lab.config.epochs, "log_y": log_y, "targets": targets, "classes": 3},
                key=PLAYER_KEY, on_position=on_position, on_answer=on_answer, on_request=on_request)
     if lab.refused:
         st.warning(lab.refused)

@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from playground.digits.reading import CLASS_NAMES
 from playground.i18n import _
+from playground.parsing import format_number
 from playground.softmax import softmax as probabilities
 
 
@@ -26,7 +27,8 @@ def explorer_query(logits: np.ndarray, temperature: float, target: int) -> dict[
     and ``target`` (the predicted digit) as the true class. Every explorer key is given (shift 0), so the
     explorer has nothing to add to its URL, and no extra step to go Back through."""
     return {"logits": ",".join(f"{v:.4g}" for v in np.asarray(logits, dtype=np.float64)),
-            "classes": ",".join(CLASS_NAMES), "T": f"{temperature:g}", "target": str(int(target)), "shift": "0"}
+            "classes": ",".join(CLASS_NAMES), "T": format_number(temperature), "target": str(int(target)),
+            "shift": format_number(0.0)}
 
 
 def linear_templates(weight: np.ndarray) -> np.ndarray:

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from torch import nn
 
 CLASS_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
-VERDICTS: tuple[str, ...] = ("empty", "not_a_digit", "unsure", "digit")
 
 
 def top_two(probabilities: np.ndarray) -> tuple[int, int]:

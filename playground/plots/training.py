@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 from playground.i18n import _, N_
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
-CLASS_NAMES = ["class 0", "class 1", "class 2"]  # the English names; charts show _("class {c}")
 MAX_POINTS = 1500
 
 
@@ -95,7 +94,7 @@ def probabilities_figure(probs: Sequence[Sequence[float]], y_true: Sequence[int]
     """Heatmap of each training sample's predicted probabilities; the true class's cell is outlined in red."""
     rows = [[float(p) for p in row] for row in probs]
     samples = [_("sample {i}").format(i=i) for i in range(len(rows))]
-    classes = [_("class {c}").format(c=c) for c in range(len(rows[0]) if rows else len(CLASS_NAMES))]
+    classes = [_("class {c}").format(c=c) for c in range(len(rows[0]) if rows else 3)]
     text = [[f"{p:.2f}" if math.isfinite(p) else "NaN" for p in row] for row in rows]
     heatmap = dict(type="heatmap", z=[[p if math.isfinite(p) else None for p in row] for row in rows],
                    x=classes, y=samples, zmin=0, zmax=1, colorscale="Blues", text=text,

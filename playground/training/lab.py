@@ -220,7 +220,7 @@ class TrainingLab:
         final = run.model_at(run.last)
         test_loss, test_accuracy = evaluate(final, data.x_test, data.y_test)
         losses = run.loss.tolist()
-        config = replace(self.config, lr=run.key.segments[-1][1])  # the run's own last lr, even if one is pending
+        config = replace(self.config, lr=run.key.lr)  # the run's own last lr, even if one is pending
         summary = RunSummary(self._run_id, config, run.key.segments, tuple(losses),
                              float(run.loss[-1]), float(run.accuracy[-1]), test_loss, test_accuracy, judge(losses))
         places = [i for i, r in enumerate(self.runs) if r.run_id == self._run_id]
