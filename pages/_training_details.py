@@ -42,12 +42,12 @@ def low_level_section(lab: TrainingLab, log_y: bool) -> None:
     config = lab.config
     with section:
         st.markdown(_("training.low_level_code").format(epochs=config.epochs, lr=config.lr))
-        hand, reference, weights = low_level_history(config.epochs, config.lr)
+        hand, reference, weights, biases = low_level_history(config.epochs, config.lr)
         finite = [abs(a - b) for a, b in zip(hand, reference) if math.isfinite(a) and math.isfinite(b)]
         st.plotly_chart(low_level_figure(hand, reference, log_y=log_y), key="tr_low_level",
                         config={"displayModeBar": False})
         at = min(lab.playhead, len(hand) - 1)
-        W, b = weights[at]
+        W, b = weights[at], biases[at]
         st.markdown(_("training.low_level_weights").format(
             epoch=at, hand=format_short(hand[at]), reference=format_short(reference[at]), b=format_short(b[0])))
         st.table({_("class {c}").format(c=j): [format_short(row[j]) for row in W] for j in range(3)})

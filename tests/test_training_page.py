@@ -11,6 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.torch_runtime import use_one_thread
+from playground.training import train_low_level
+from playground.training.sgd_step import format_short
 from tests.component_values import send_to_player
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -194,6 +196,18 @@ def test_an_lr_change_while_paused_continues_from_where_the_player_stopped():
     data = player_data(at)
     assert data["run"]["segments"] == [[0, 1e-10], [200, 0.1]] and data["intent"] == "continue"
     assert not data["ask"] and data["position"] == 200
+
+
+def test_the_by_hand_section_shows_the_courses_loop_at_the_players_epoch():
+    at = lab_page({"epochs": "20"}, opened=["tr_low_level_open"])
+    send_to_player(at, trigger="play")
+    report(at, 5)
+    assert not at.exception, [e.value for e in at.exception]
+    record = train_low_level(epochs=20, lr=0.1)[5]
+    assert (f"At the player's epoch 5: loss by hand {format_short(record.loss)}, F.cross_entropy "
+            f"{format_short(record.metrics['cross_entropy'])}") in page_text(at)
+    weights = at.table[-1].value
+    assert [weights.iloc[0, j] for j in range(3)] == [format_short(float(w)) for w in record.W[0]]
 
 
 def test_runs_accumulate_in_the_comparison_table_and_can_be_cleared():

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -197,13 +199,26 @@ def train_low_level(epochs: int = 1000, lr: float = 0.1) -> list[EpochRecord]:
     return trainer.step(epochs + 1)
 
 
+_LOW_LEVEL = threading.Lock()  # students opening the same history wait for one training, then share it
+
+
+def low_level_history(epochs: int, lr: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The by-hand loop's losses, ``F.cross_entropy`` at the same weights, and each epoch's W (4, 3) and b (1,)
+    as read-only arrays (cached: shared by every student who opens the by-hand section)."""
+    with _LOW_LEVEL:
+        return _low_level_history(epochs, lr)
+
+
 @functools.lru_cache(maxsize=16)
-def low_level_history(epochs: int, lr: float) -> tuple[tuple[float, ...], tuple[float, ...], tuple]:
-    """The by-hand loop's losses, ``F.cross_entropy`` at the same weights, and each epoch's (W, b) as lists
-    (cached: read-only, shared by every student who opens the by-hand section)."""
+def _low_level_history(epochs: int, lr: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     records = train_low_level(epochs=epochs, lr=lr)
-    return (tuple(r.loss for r in records), tuple(r.metrics["cross_entropy"] for r in records),
-            tuple((r.W.tolist(), r.b.tolist()) for r in records))
+    arrays = (np.array([r.loss for r in records], dtype=np.float64),
+              np.array([r.metrics["cross_entropy"] for r in records], dtype=np.float64),
+              np.stack([r.W.detach().double().numpy() for r in records]),
+              np.stack([r.b.detach().double().numpy() for r in records]))
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
 
 
 def evaluate(model: nn.Module, x: Tensor, y: Tensor) -> tuple[float, float]:
