@@ -65,8 +65,12 @@ class VerdictRule:
 
     def verdicts(self, logits: np.ndarray) -> np.ndarray:
         """The verdicts ("not_a_digit", "unsure" or "digit") of logits (N, 10), as a string array (N,)."""
-        s = score(logits, self.score)
-        return np.where(s < self.not_digit_below, "not_a_digit", np.where(s < self.sure_from, "unsure", "digit"))
+        return self.verdicts_of_scores(score(logits, self.score))
+
+    def verdicts_of_scores(self, scores: np.ndarray) -> np.ndarray:
+        """The verdicts of scores already taken with ``self.score``."""
+        return np.where(scores < self.not_digit_below, "not_a_digit",
+                        np.where(scores < self.sure_from, "unsure", "digit"))
 
 
 def rule_from_card(card: dict[str, Any]) -> VerdictRule:
@@ -84,11 +88,9 @@ class DigitReading:
     """
 
     verdict: str
-    digit: int | None
     probabilities: np.ndarray
     logits: np.ndarray
     score: float
-    runner_up: int | None
     form: np.ndarray | None = None
 
     @property
@@ -96,16 +98,22 @@ class DigitReading:
         """The most and second most probable classes, whatever the verdict (ties go to the lower index)."""
         return top_two(self.probabilities)
 
+    @property
+    def digit(self) -> int | None:
+        """The digit read: the most probable class for "digit" and "unsure", None otherwise."""
+        return self.top_two[0] if self.verdict in ("digit", "unsure") else None
+
+    @property
+    def runner_up(self) -> int | None:
+        """The second candidate: the second most probable class for "digit" and "unsure", None otherwise."""
+        return self.top_two[1] if self.verdict in ("digit", "unsure") else None
+
 
 def reading_of_logits(logits: np.ndarray, rule: VerdictRule, form: np.ndarray | None = None) -> DigitReading:
     """The reading of one drawing's 10 logits."""
     z = np.asarray(logits, dtype=np.float64)
-    verdict = str(rule.verdicts(z[None])[0])
-    probs = softmax(z)
-    top, second = top_two(probs)
-    is_digit = verdict in ("digit", "unsure")
-    return DigitReading(verdict, top if is_digit else None, probs, z, float(score(z, rule.score)),
-                        second if is_digit else None, form)
+    value = float(score(z, rule.score))
+    return DigitReading(str(rule.verdicts_of_scores(np.array([value]))[0]), softmax(z), z, value, form)
 
 
 def classify(image: np.ndarray, model: nn.Module, rule: VerdictRule) -> DigitReading:
@@ -115,7 +123,7 @@ def classify(image: np.ndarray, model: nn.Module, rule: VerdictRule) -> DigitRea
     """
     form = preprocess(image)
     if form is None:
-        return DigitReading("empty", None, np.zeros(0), np.zeros(0), float("nan"), None)
+        return DigitReading("empty", np.zeros(0), np.zeros(0), float("nan"))
     # Imported here: this module stays torch-free, so the page can draw its canvas while torch is still
     # importing; by the time a model exists, torch is loaded and these imports are free.
     from playground.digits.models import logits_for_forms
